@@ -1,0 +1,22 @@
+"""Process-wide resources of the API, created in the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+from psycopg_pool import AsyncConnectionPool
+
+from tracklake.settings import Settings
+
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    pool: Pool
+    redis: Any | None = None
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""JQL: Jira Query Language parsing and compilation."""

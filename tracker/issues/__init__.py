@@ -1,0 +1,1 @@
+"""Issues, comments and their history."""

@@ -1,0 +1,455 @@
+"""Issue operations. Each do_* runs inside the caller's transaction and never commits."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from tracker.accounts.actions import resolve_users
+from tracker.accounts.models import Actor
+from tracker.db import Conn, fetch_all, fetch_one, fetch_val
+from tracker.errors import NotFound, ValidationError, VersionConflict
+from tracker.events import Change, Event, record_event
+from tracker.issues import repository as sql
+from tracker.issues.models import diff, issue_view
+from tracker.permissions import Permission, require_project_permission
+from tracker.projects.actions import get_project
+
+ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,9})$")
+MAX_LABELS = 100
+MAX_DESCRIPTION = 32767
+EDITABLE = {
+    "type",
+    "summary",
+    "description",
+    "priority",
+    "assignee",
+    "reporter",
+    "labels",
+    "due_date",
+    "story_points",
+    "parent",
+}
+
+
+def now() -> datetime:
+    """The time of a change (one per write, shared by its history rows and event)."""
+    return datetime.now(UTC)
+
+
+async def access_issue(
+    conn: Conn, actor: Actor, ref: str | int, need: Permission = Permission.BROWSE_PROJECTS, *, for_update: bool = False
+) -> DictRow:
+    """Load an issue by key or id and authorize; a missing issue and a hidden one are both NotFound."""
+    params: dict[str, Any]
+    if isinstance(ref, int) or str(ref).isdigit():
+        params = {"id": int(ref)}
+        lock, select = sql.LOCK_ISSUE_BY_ID, sql.SELECT_ISSUE_BY_ID
+    elif ISSUE_KEY.match(str(ref)):
+        params = {"key": str(ref).upper()}
+        lock, select = sql.LOCK_ISSUE_BY_KEY, sql.SELECT_ISSUE_BY_KEY
+    else:
+        raise NotFound("Issue Does Not Exist", errors={"key": f"'{ref}' is not an issue key or id"})
+    if params.get("id", 0) > 2**63 - 1:
+        raise NotFound("Issue Does Not Exist")
+    if for_update and await fetch_one(conn, lock, params) is None:
+        raise NotFound("Issue Does Not Exist")
+    row = await fetch_one(conn, select, params)
+    if row is None:
+        raise NotFound("Issue Does Not Exist")
+    project = {"key": row["project_key"], "lead_username": row["lead_username"], "id": row["project_id"]}
+    try:
+        await require_project_permission(conn, actor, project, Permission.BROWSE_PROJECTS)
+    except NotFound:
+        raise NotFound("Issue Does Not Exist") from None
+    if need is not Permission.BROWSE_PROJECTS:
+        await require_project_permission(conn, actor, project, need)
+    return row
+
+
+def check_version(row: Mapping[str, Any], expected: int | None) -> None:
+    """Optimistic concurrency: a write made against another version is refused."""
+    if expected is not None and expected != row["version"]:
+        raise VersionConflict(
+            f"Issue {row['key']} has changed: you sent version {expected}, the current version is {row['version']}",
+            current_version=row["version"],
+        )
+
+
+def _labels(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Labels must be a list of strings", errors={"labels": "must be a list of strings"})
+    out: list[str] = []
+    for label in value:
+        if not label or len(label) > 255 or any(c.isspace() for c in label):
+            raise ValidationError(
+                "Invalid label",
+                errors={"labels": f"'{label[:40]}' is not a valid label: 1-255 characters without spaces"},
+            )
+        if label not in out:
+            out.append(label)
+    if len(out) > MAX_LABELS:
+        raise ValidationError("Too many labels", errors={"labels": f"at most {MAX_LABELS} labels"})
+    return out
+
+
+async def _resolve(
+    conn: Conn,
+    actor: Actor,
+    project: Mapping[str, Any],
+    data: Mapping[str, Any],
+    issue: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Turn API field values into column values (plus the display names history needs)."""
+    unknown = set(data) - EDITABLE
+    if unknown:
+        raise ValidationError("Unknown field", errors={f: "unknown field" for f in sorted(unknown)})
+    out: dict[str, Any] = {}
+    if "summary" in data:
+        summary = data["summary"]
+        if not isinstance(summary, str) or not summary.strip():
+            raise ValidationError("Summary is required", errors={"summary": "is required"})
+        if len(summary) > 255:
+            raise ValidationError("Summary is too long", errors={"summary": "must be at most 255 characters"})
+        out["summary"] = summary.strip()
+    if "description" in data:
+        desc = data["description"]
+        if desc is not None and (not isinstance(desc, str) or len(desc) > MAX_DESCRIPTION):
+            raise ValidationError(
+                "Description is too long",
+                errors={"description": f"must be text of at most {MAX_DESCRIPTION} characters"},
+            )
+        out["description"] = desc or None
+    if "type" in data:
+        row = await fetch_one(conn, sql.SELECT_TYPE_BY_NAME, {"project_id": project["id"], "name": str(data["type"])})
+        if row is None:
+            raise ValidationError(
+                "Unknown issue type",
+                errors={"type": f"Issue type '{data['type']}' is not used in project {project['key']}"},
+            )
+        out.update(issue_type_id=row["id"], type_name=row["name"], type_subtask=row["subtask"])
+    if "priority" in data:
+        row = await fetch_one(conn, sql.SELECT_PRIORITY_BY_NAME, {"name": str(data["priority"])})
+        if row is None:
+            raise ValidationError(
+                "Unknown priority", errors={"priority": f"Priority '{data['priority']}' does not exist"}
+            )
+        out.update(priority_id=row["id"], priority_name=row["name"])
+    users = {f: data[f] for f in ("assignee", "reporter") if data.get(f) is not None}
+    if "reporter" in data and data["reporter"] is None:
+        raise ValidationError("Reporter is required", errors={"reporter": "is required"})
+    for field, user in (await resolve_users(conn, users)).items():
+        if not user["active"]:
+            raise ValidationError("Inactive user", errors={field: f"User '{user['username']}' is inactive"})
+        out.update(
+            {
+                f"{field}_id": user["id"],
+                f"{field}_username": user["username"],
+                f"{field}_display_name": user["display_name"],
+            }
+        )
+    if "assignee" in data and data["assignee"] is None:
+        out.update(assignee_id=None, assignee_username=None, assignee_display_name=None)
+    if "labels" in data:
+        out["labels"] = _labels(data["labels"] or [])
+    if "due_date" in data:
+        value = data["due_date"]
+        try:
+            out["due_date"] = (
+                None if value is None else (value if isinstance(value, date) else date.fromisoformat(str(value)))
+            )
+        except ValueError:
+            raise ValidationError("Invalid due date", errors={"due_date": "must be a date like 2026-12-31"}) from None
+    if "story_points" in data:
+        value = data["story_points"]
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                raise ValidationError("Invalid story points", errors={"story_points": "must be a number"})
+            value = Decimal(str(value))
+            if not value.is_finite() or value < 0 or value >= Decimal("100000000"):
+                raise ValidationError(
+                    "Invalid story points", errors={"story_points": "must be a number between 0 and 99999999.99"}
+                )
+        out["story_points"] = value
+    if "parent" in data:
+        out.update(await _resolve_parent(conn, actor, data["parent"], issue))
+    return out
+
+
+async def _resolve_parent(conn: Conn, actor: Actor, ref: Any, issue: Mapping[str, Any] | None) -> dict[str, Any]:
+    if ref is None:
+        return {"parent_id": None, "parent_key": None}
+    try:
+        parent = await access_issue(conn, actor, str(ref))
+    except NotFound:
+        raise ValidationError("Unknown parent", errors={"parent": f"Issue '{ref}' does not exist"}) from None
+    if issue is not None and parent["id"] == issue["id"]:
+        raise ValidationError("An issue cannot be its own parent", errors={"parent": "cannot be the issue itself"})
+    return {"parent_id": parent["id"], "parent_key": parent["key"]}
+
+
+async def write_history(
+    conn: Conn,
+    issue: Mapping[str, Any],
+    changes: list[Change],
+    *,
+    actor: Actor | None,
+    change_id: uuid.UUID,
+    at: datetime,
+    is_create: bool = False,
+) -> None:
+    """One issue_history row per changed field, all sharing the change id (= the event id)."""
+    if not changes:
+        return
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            sql.INSERT_HISTORY,
+            [
+                {
+                    "issue_id": issue["id"],
+                    "issue_key": issue["key"],
+                    "project_id": issue["project_id"],
+                    "change_id": change_id,
+                    "actor_id": actor.id if actor else None,
+                    "occurred_at": at,
+                    "field": c.field,
+                    "field_type": c.field_type,
+                    "from_value": c.from_,
+                    "from_string": c.from_string,
+                    "to_value": c.to,
+                    "to_string": c.to_string,
+                    "is_create": is_create,
+                }
+                for c in changes
+            ],
+        )
+
+
+async def record_change(
+    conn: Conn,
+    issue: Mapping[str, Any],
+    changes: list[Change],
+    *,
+    event_type: str,
+    actor: Actor | None,
+    at: datetime,
+    is_create: bool = False,
+    snapshot: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Write the history rows and the outbox event of one change to an issue."""
+    event = Event(
+        event_id=uuid.uuid4(),
+        type=event_type,
+        occurred_at=at,
+        actor=actor.username if actor else None,
+        actor_id=actor.id if actor else None,
+        issue_id=issue["id"],
+        issue_key=issue["key"],
+        project_key=issue["project_key"],
+        version=issue["version"],
+        changes=changes,
+        issue=snapshot,
+        data=data or {},
+    )
+    await write_history(conn, issue, changes, actor=actor, change_id=event.event_id, at=at, is_create=is_create)
+    await record_event(conn, event)
+    return event
+
+
+async def load_issue(conn: Conn, issue_id: int) -> DictRow:
+    """Re-read an issue row after a write."""
+    row = await fetch_one(conn, sql.SELECT_ISSUE_BY_ID, {"id": issue_id})
+    assert row is not None
+    return row
+
+
+async def do_create_issue(
+    conn: Conn, actor: Actor, project_key: str, data: Mapping[str, Any], *, at: datetime | None = None
+) -> DictRow:
+    """Create an issue with the next key of its project, its creation history and an issue.created event."""
+    project = await get_project(conn, actor, project_key, Permission.CREATE_ISSUES)
+    fields = dict(data)
+    if not fields.get("summary"):
+        raise ValidationError("Summary is required", errors={"summary": "is required"})
+    if not fields.get("type"):
+        raise ValidationError("Issue type is required", errors={"type": "is required"})
+    fields.setdefault("priority", "Medium")
+    fields.setdefault("reporter", actor.username)
+    values = await _resolve(conn, actor, project, fields)
+    if values.get("assignee_id") is not None:
+        await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
+    when = at or now()
+    number = await fetch_val(conn, sql.NEXT_ISSUE_NUMBER, {"project_id": project["id"]})
+    status_id = await fetch_val(conn, sql.SELECT_INITIAL_STATUS, {"workflow_id": project["workflow_id"]})
+    issue_id = await fetch_val(
+        conn,
+        sql.INSERT_ISSUE,
+        {
+            "project_id": project["id"],
+            "number": number,
+            "key": f"{project['key']}-{number}",
+            "issue_type_id": values["issue_type_id"],
+            "priority_id": values["priority_id"],
+            "status_id": status_id,
+            "summary": values["summary"],
+            "description": values.get("description"),
+            "assignee_id": values.get("assignee_id"),
+            "reporter_id": values["reporter_id"],
+            "labels": values.get("labels", []),
+            "due_date": values.get("due_date"),
+            "story_points": values.get("story_points"),
+            "parent_id": values.get("parent_id"),
+            "custom_fields": Jsonb({}),
+            "now": when,
+        },
+    )
+    row = await load_issue(conn, issue_id)
+    await record_change(
+        conn,
+        row,
+        diff({}, row),
+        event_type="issue.created",
+        actor=actor,
+        at=when,
+        is_create=True,
+        snapshot=issue_view(row),
+    )
+    return row
+
+
+async def do_update_issue(
+    conn: Conn,
+    actor: Actor,
+    ref: str | int,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    event_type: str = "issue.updated",
+) -> DictRow:
+    """Change fields of an issue; records one history row per changed field. A no-op writes nothing."""
+    if "status" in data:
+        raise ValidationError(
+            "Status changes go through transitions", errors={"status": "use POST /issues/{key}/transitions"}
+        )
+    issue = await access_issue(conn, actor, ref, Permission.EDIT_ISSUES, for_update=True)
+    check_version(issue, expected_version)
+    project = {"id": issue["project_id"], "key": issue["project_key"], "lead_username": issue["lead_username"]}
+    values = await _resolve(conn, actor, project, data, issue)
+    if "assignee_id" in values and values["assignee_id"] != issue["assignee_id"]:
+        await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
+    return await apply_changes(conn, actor, issue, values, event_type=event_type)
+
+
+async def apply_changes(
+    conn: Conn,
+    actor: Actor | None,
+    issue: DictRow,
+    values: Mapping[str, Any],
+    *,
+    event_type: str,
+    at: datetime | None = None,
+    extra_changes: list[Change] | None = None,
+    data: dict[str, Any] | None = None,
+) -> DictRow:
+    """Write resolved column values to a locked issue, bump its version, record history and the event."""
+    changes = diff(issue, values) + (extra_changes or [])
+    if not changes:
+        return issue
+    columns = [c for c in values if c in _COLUMNS and values[c] != issue[c]]
+    when = at or now()
+    assignments = ", ".join(f"{c} = %({c})s" for c in columns)
+    params = {c: values[c] for c in columns} | {"id": issue["id"], "now": when}
+    await conn.execute(
+        f"UPDATE issues SET {assignments}{', ' if assignments else ''}"  # columns come from _COLUMNS only
+        "version = version + 1, updated_at = %(now)s WHERE id = %(id)s",
+        params,
+    )
+    row = await load_issue(conn, issue["id"])
+    await record_change(
+        conn, row, changes, event_type=event_type, actor=actor, at=when, snapshot=issue_view(row), data=data
+    )
+    return row
+
+
+_COLUMNS = {
+    "summary",
+    "description",
+    "issue_type_id",
+    "priority_id",
+    "status_id",
+    "resolution_id",
+    "assignee_id",
+    "reporter_id",
+    "labels",
+    "due_date",
+    "story_points",
+    "parent_id",
+    "resolved_at",
+}
+
+
+async def do_assign_issue(
+    conn: Conn, actor: Actor, ref: str, assignee: str | None, *, expected_version: int | None = None
+) -> DictRow:
+    """Assign an issue to a user, or unassign it with None."""
+    issue = await access_issue(conn, actor, ref, Permission.ASSIGN_ISSUES, for_update=True)
+    check_version(issue, expected_version)
+    project = {"id": issue["project_id"], "key": issue["project_key"], "lead_username": issue["lead_username"]}
+    values = await _resolve(conn, actor, project, {"assignee": assignee}, issue)
+    return await apply_changes(conn, actor, issue, values, event_type="issue.assigned")
+
+
+async def do_delete_issue(
+    conn: Conn, actor: Actor, ref: str, *, delete_subtasks: bool = False, expected_version: int | None = None
+) -> None:
+    """Delete an issue (and, when asked, its sub-issues); the history stays, ending in a 'deleted' row."""
+    issue = await access_issue(conn, actor, ref, Permission.DELETE_ISSUES, for_update=True)
+    check_version(issue, expected_version)
+    children = await fetch_all(conn, sql.SELECT_CHILD_IDS, {"id": issue["id"]})
+    if children and not delete_subtasks:
+        raise ValidationError(
+            f"Issue {issue['key']} has {len(children)} child issue(s); pass deleteSubtasks=true to delete them too",
+            errors={"deleteSubtasks": "required when the issue has child issues"},
+        )
+    when = now()
+    for child in children:
+        await do_delete_issue(conn, actor, child["key"], delete_subtasks=True)
+    await conn.execute(sql.DELETE_ISSUE, {"ids": [issue["id"]]})
+    await record_change(
+        conn,
+        issue,
+        [Change.of("deleted", None, "true", after_string=issue["key"])],
+        event_type="issue.deleted",
+        actor=actor,
+        at=when,
+        snapshot=issue_view(issue),
+    )
+
+
+async def issue_history(
+    conn: Conn, actor: Actor, ref: str, *, start_at: int = 0, max_results: int = 100, include_create: bool = True
+) -> tuple[int, list[dict[str, Any]]]:
+    """The change history of an issue the actor may browse, oldest first, one entry per change."""
+    issue = await access_issue(conn, actor, ref)
+    params = {"issue_id": issue["id"], "include_create": include_create, "limit": max_results, "offset": start_at}
+    total = await fetch_val(conn, sql.COUNT_HISTORY, params)
+    return total, [
+        {
+            "id": str(r["change_id"]),
+            "created": r["occurred_at"].isoformat(),
+            "is_create": r["is_create"],
+            "author": None
+            if r["actor_username"] is None
+            else {"username": r["actor_username"], "display_name": r["actor_display_name"]},
+            "items": r["items"],
+        }
+        for r in await fetch_all(conn, sql.SELECT_HISTORY, params)
+    ]

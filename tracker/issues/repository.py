@@ -1,0 +1,85 @@
+"""SQL of the issues domain."""
+
+ISSUE_SELECT = """
+SELECT i.*, p.key AS project_key, p.name AS project_name, p.workflow_id, pl.username AS lead_username,
+       t.name AS type_name, t.subtask AS type_subtask,
+       pr.name AS priority_name, s.name AS status_name, s.category AS status_category,
+       r.name AS resolution_name,
+       a.username AS assignee_username, a.display_name AS assignee_display_name,
+       rp.username AS reporter_username, rp.display_name AS reporter_display_name,
+       par.key AS parent_key
+FROM issues i
+JOIN projects p ON p.id = i.project_id
+JOIN users pl ON pl.id = p.lead_id
+JOIN issue_types t ON t.id = i.issue_type_id
+JOIN priorities pr ON pr.id = i.priority_id
+JOIN statuses s ON s.id = i.status_id
+LEFT JOIN resolutions r ON r.id = i.resolution_id
+LEFT JOIN users a ON a.id = i.assignee_id
+JOIN users rp ON rp.id = i.reporter_id
+LEFT JOIN issues par ON par.id = i.parent_id
+"""
+
+SELECT_ISSUE_BY_KEY = ISSUE_SELECT + " WHERE i.key = %(key)s"
+SELECT_ISSUE_BY_ID = ISSUE_SELECT + " WHERE i.id = %(id)s"
+LOCK_ISSUE_BY_KEY = "SELECT id FROM issues WHERE key = %(key)s FOR UPDATE"
+LOCK_ISSUE_BY_ID = "SELECT id FROM issues WHERE id = %(id)s FOR UPDATE"
+
+# The project row lock serializes creates in one project; a rollback returns the number.
+NEXT_ISSUE_NUMBER = """
+UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %(project_id)s RETURNING issue_seq
+"""
+
+INSERT_ISSUE = """
+INSERT INTO issues (project_id, number, key, issue_type_id, priority_id, status_id, summary, description,
+                    assignee_id, reporter_id, labels, due_date, story_points, parent_id, custom_fields,
+                    created_at, updated_at)
+VALUES (%(project_id)s, %(number)s, %(key)s, %(issue_type_id)s, %(priority_id)s, %(status_id)s,
+        %(summary)s, %(description)s, %(assignee_id)s, %(reporter_id)s, %(labels)s, %(due_date)s,
+        %(story_points)s, %(parent_id)s, %(custom_fields)s, %(now)s, %(now)s)
+RETURNING id
+"""
+
+DELETE_ISSUE = "DELETE FROM issues WHERE id = ANY(%(ids)s)"
+
+SELECT_CHILD_IDS = "SELECT id, key FROM issues WHERE parent_id = %(id)s ORDER BY id"
+
+BUMP_VERSION = """
+UPDATE issues SET version = version + 1, updated_at = %(now)s WHERE id = %(id)s RETURNING version
+"""
+
+INSERT_HISTORY = """
+INSERT INTO issue_history (issue_id, issue_key, project_id, change_id, actor_id, occurred_at, field, field_type,
+                           from_value, from_string, to_value, to_string, is_create)
+VALUES (%(issue_id)s, %(issue_key)s, %(project_id)s, %(change_id)s, %(actor_id)s, %(occurred_at)s, %(field)s,
+        %(field_type)s, %(from_value)s, %(from_string)s, %(to_value)s, %(to_string)s, %(is_create)s)
+"""
+
+# One entry per change (a write), oldest first, with its items; paged by change.
+SELECT_HISTORY = """
+SELECT h.change_id, min(h.occurred_at) AS occurred_at, bool_or(h.is_create) AS is_create,
+       min(u.username) AS actor_username, min(u.display_name) AS actor_display_name,
+       json_agg(json_build_object('field', h.field, 'fieldtype', h.field_type, 'from', h.from_value,
+                                  'fromString', h.from_string, 'to', h.to_value, 'toString', h.to_string)
+                ORDER BY h.id) AS items
+FROM issue_history h LEFT JOIN users u ON u.id = h.actor_id
+WHERE h.issue_id = %(issue_id)s AND (%(include_create)s OR NOT h.is_create)
+GROUP BY h.change_id
+ORDER BY min(h.occurred_at), min(h.id)
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+COUNT_HISTORY = """
+SELECT count(DISTINCT change_id) FROM issue_history
+WHERE issue_id = %(issue_id)s AND (%(include_create)s OR NOT is_create)
+"""
+
+SELECT_TYPE_BY_NAME = """
+SELECT t.id, t.name, t.subtask FROM issue_types t
+JOIN project_issue_types pt ON pt.issue_type_id = t.id AND pt.project_id = %(project_id)s
+WHERE lower(t.name) = lower(%(name)s) OR t.id::text = %(name)s
+"""
+
+SELECT_PRIORITY_BY_NAME = "SELECT id, name FROM priorities WHERE lower(name) = lower(%(name)s) OR id::text = %(name)s"
+
+SELECT_INITIAL_STATUS = "SELECT initial_status_id FROM workflows WHERE id = %(workflow_id)s"

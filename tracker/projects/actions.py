@@ -1,0 +1,120 @@
+"""Project operations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from psycopg.rows import DictRow
+
+from tracker.accounts.actions import get_user, require_admin
+from tracker.accounts.models import Actor
+from tracker.db import Conn, fetch_all, fetch_one, fetch_val
+from tracker.errors import AlreadyExists, NotFound, ValidationError
+from tracker.permissions import Permission, require_project_permission
+from tracker.projects import repository as sql
+
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+DEFAULT_WORKFLOW_ID = 1
+
+
+async def get_project(conn: Conn, actor: Actor, key: str, need: Permission = Permission.BROWSE_PROJECTS) -> DictRow:
+    """Load a project by key and check the actor's permission; unknown and hidden are both NotFound."""
+    row = await fetch_one(conn, sql.SELECT_PROJECT_BY_KEY, {"key": key})
+    if row is None:
+        raise NotFound(f"No project could be found with key '{key}'.")
+    await require_project_permission(conn, actor, row, need)
+    return row
+
+
+async def list_projects(conn: Conn, actor: Actor) -> list[DictRow]:
+    """Projects the actor may browse."""
+    from tracker.permissions import browsable_project_ids
+
+    visible = await browsable_project_ids(conn, actor)
+    return [p for p in await fetch_all(conn, sql.SELECT_PROJECTS) if visible is None or p["id"] in visible]
+
+
+async def project_issue_types(conn: Conn, project_id: int) -> list[DictRow]:
+    """Issue types enabled in a project."""
+    return await fetch_all(conn, sql.SELECT_PROJECT_ISSUE_TYPES, {"project_id": project_id})
+
+
+async def project_statuses(conn: Conn, workflow_id: int) -> list[DictRow]:
+    """Statuses of a project's workflow."""
+    return await fetch_all(conn, sql.SELECT_WORKFLOW_STATUSES, {"workflow_id": workflow_id})
+
+
+async def do_create_project(
+    conn: Conn,
+    actor: Actor,
+    *,
+    key: str,
+    name: str,
+    lead: str | None = None,
+    description: str = "",
+    issue_types: list[str] | None = None,
+) -> DictRow:
+    """Create a project (system administrators only)."""
+    require_admin(actor)
+    if not PROJECT_KEY.match(key):
+        raise ValidationError(
+            "Project keys are 2-10 uppercase letters or digits and start with a letter",
+            errors={"key": f"'{key}' is not a valid project key"},
+        )
+    lead_row = await get_user(conn, lead or actor.username)
+    all_types = {t["name"]: t["id"] for t in await fetch_all(conn, sql.SELECT_ISSUE_TYPES)}
+    wanted = issue_types if issue_types is not None else list(all_types)
+    unknown = [t for t in wanted if t not in all_types]
+    if unknown or not wanted:
+        raise ValidationError(
+            "Unknown issue type",
+            errors={"issue_types": f"unknown: {', '.join(unknown)}" if unknown else "at least one is required"},
+        )
+    project_id = await fetch_val(
+        conn,
+        sql.INSERT_PROJECT,
+        {
+            "key": key,
+            "name": name,
+            "description": description,
+            "lead_id": lead_row["id"],
+            "workflow_id": DEFAULT_WORKFLOW_ID,
+        },
+    )
+    if project_id is None:
+        raise AlreadyExists(f"A project with key '{key}' already exists", errors={"key": "already taken"})
+    await conn.execute(
+        sql.INSERT_PROJECT_ISSUE_TYPES, {"project_id": project_id, "type_ids": [all_types[t] for t in wanted]}
+    )
+    row = await fetch_one(conn, sql.SELECT_PROJECT_BY_ID, {"id": project_id})
+    assert row is not None
+    return row
+
+
+async def do_update_project(conn: Conn, actor: Actor, key: str, changes: dict[str, Any]) -> DictRow:
+    """Rename, describe or change the lead of a project (project administrators)."""
+    project = await get_project(conn, actor, key, Permission.ADMINISTER_PROJECTS)
+    lead_id = (await get_user(conn, changes["lead"]))["id"] if changes.get("lead") else None
+    await conn.execute(
+        sql.UPDATE_PROJECT,
+        {
+            "id": project["id"],
+            "name": changes.get("name"),
+            "description": changes.get("description"),
+            "lead_id": lead_id,
+        },
+    )
+    row = await fetch_one(conn, sql.SELECT_PROJECT_BY_ID, {"id": project["id"]})
+    assert row is not None
+    return row
+
+
+async def metadata(conn: Conn) -> dict[str, list[DictRow]]:
+    """Global issue metadata: issue types, priorities, statuses, resolutions."""
+    return {
+        "issue_types": await fetch_all(conn, sql.SELECT_ISSUE_TYPES),
+        "priorities": await fetch_all(conn, sql.SELECT_PRIORITIES),
+        "statuses": await fetch_all(conn, sql.SELECT_STATUSES),
+        "resolutions": await fetch_all(conn, sql.SELECT_RESOLUTIONS),
+    }

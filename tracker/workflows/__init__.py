@@ -1,0 +1,1 @@
+"""Workflows: statuses and the transitions between them."""
