@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +20,8 @@ from tracklake.migrate import migrate
 from tracklake.settings import Settings
 
 SERVER_URL = os.environ.get("TRACKLAKE_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
-TEST_DB = "tracklake_test"
+# One database per test run, so concurrent runs on one server do not collide.
+TEST_DB = f"tracklake_test_{os.getpid()}"
 ADMIN_TOKEN = "tlk_test_admin_" + secrets.token_urlsafe(16)
 
 
@@ -36,11 +37,17 @@ def recreate_database(name: str) -> str:
     return _database_url(name)
 
 
+def drop_database(name: str) -> None:
+    with psycopg.connect(_database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url() -> Iterator[str]:
     url = recreate_database(TEST_DB)
     migrate(url)
-    return url
+    yield url
+    drop_database(TEST_DB)
 
 
 @pytest.fixture(scope="session")

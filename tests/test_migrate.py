@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from tests.conftest import recreate_database
+from tests.conftest import drop_database, recreate_database
 from tracklake.migrate import load_migrations, migrate
 
 
 def test_concurrent_migrations_apply_each_file_once():
-    url = recreate_database("tracklake_test_migrate")
+    name = f"tracklake_test_migrate_{os.getpid()}"
+    url = recreate_database(name)
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: migrate(url), range(4)))
     names = [m.name for m in load_migrations()]
@@ -22,3 +24,4 @@ def test_concurrent_migrations_apply_each_file_once():
         assert [r[0] for r in rows] == names
         assert conn.execute("SELECT count(*) FROM issue_types").fetchone() == (5,)
     assert migrate(url) == []
+    drop_database(name)
