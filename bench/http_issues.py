@@ -1,0 +1,203 @@
+"""HTTP benchmark: issue create and get through a real `tracklake serve`, next to raw psycopg inserts.
+
+Prints one JSON object. The baseline (raw psycopg inserts of the same rows — issue, history rows and outbox
+event, in one transaction per issue, with the same concurrency) is measured in the same run, because these
+machines are noisy. Targets: create p99 <= 15 ms and >= 500 creates/s; get p99 <= 5 ms.
+
+    python bench/http_issues.py [--creates 3000] [--gets 5000] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg.types.json import Jsonb
+
+SERVER = os.environ.get("TRACKLAKE_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
+DB = "tracklake_bench_http"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
+    return {
+        "count": len(latencies),
+        "per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 3),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 3),
+    }
+
+
+async def run_load(n: int, concurrency: int, call: Any) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    counter = iter(range(n))
+
+    async def worker() -> None:
+        for i in counter:
+            start = time.perf_counter()
+            await call(i)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def recreate(name: str) -> str:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{SERVER}/{name}"
+
+
+async def http_phase(base: str, token: str, creates: int, gets: int, concurrency: int) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+        r = await client.post("/api/v1/projects", json={"key": "BENCH", "name": "Benchmark"})
+        r.raise_for_status()
+        keys: list[str] = []
+
+        async def create(i: int) -> None:
+            resp = await client.post("/api/v1/issues", json={
+                "project": "BENCH", "type": "Task", "summary": f"Benchmark issue {i}", "priority": "High",
+                "labels": ["bench", f"l{i % 10}"], "story_points": i % 8})
+            if resp.status_code != 201:
+                raise RuntimeError(resp.text)
+            keys.append(resp.json()["key"])
+
+        await run_load(min(200, creates), concurrency, create)  # warm-up
+        create_lat, create_elapsed = await run_load(creates, concurrency, create)
+
+        async def get(i: int) -> None:
+            resp = await client.get(f"/api/v1/issues/{keys[i % len(keys)]}")
+            if resp.status_code != 200:
+                raise RuntimeError(resp.text)
+
+        await run_load(min(200, gets), concurrency, get)
+        get_lat, get_elapsed = await run_load(gets, concurrency, get)
+    return {"create": summary(create_lat, create_elapsed), "get": summary(get_lat, get_elapsed)}
+
+
+async def raw_phase(url: str, creates: int, concurrency: int) -> dict[str, Any]:
+    """The same rows a create writes, inserted directly: the floor under what the API can do."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        project_id, reporter = conn.execute(
+            "INSERT INTO projects (key, name, lead_id, workflow_id) VALUES ('RAW', 'Raw', 1, 1)"
+            " RETURNING id, lead_id").fetchone()  # type: ignore[misc]
+    conns = [await psycopg.AsyncConnection.connect(url) for _ in range(concurrency)]
+    pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
+    for c in conns:
+        pool.put_nowait(c)
+
+    async def insert(i: int) -> None:
+        conn = await pool.get()
+        try:
+            async with conn.transaction():
+                cur = await conn.execute(
+                    "UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %s RETURNING issue_seq", (project_id,))
+                number = (await cur.fetchone())[0]  # type: ignore[index]
+                key = f"RAW-{number}"
+                cur = await conn.execute(
+                    "INSERT INTO issues (project_id, number, key, issue_type_id, priority_id, status_id, summary,"
+                    " reporter_id, labels, story_points) VALUES (%s, %s, %s, 10001, 2, 1, %s, %s, %s, %s) RETURNING id",
+                    (project_id, number, key, f"Benchmark issue {i}", reporter, ["bench", f"l{i % 10}"], i % 8))
+                issue_id = (await cur.fetchone())[0]  # type: ignore[index]
+                change = uuid.uuid4()
+                async with conn.cursor() as c:
+                    await c.executemany(
+                        "INSERT INTO issue_history (issue_id, issue_key, project_id, change_id, actor_id, occurred_at,"
+                        " field, to_value, to_string, is_create) VALUES (%s, %s, %s, %s, %s, now(), %s, %s, %s, true)",
+                        [(issue_id, key, project_id, change, reporter, f, "v", "v")
+                         for f in ("summary", "issuetype", "priority", "status", "reporter", "labels", "Story Points")])
+                await conn.execute(
+                    "INSERT INTO outbox (event_id, event_type, issue_id, issue_key, project_key, occurred_at, payload)"
+                    " VALUES (%s, 'issue.created', %s, %s, 'RAW', now(), %s)",
+                    (change, issue_id, key, Jsonb({"key": key})))
+        finally:
+            pool.put_nowait(conn)
+
+    await run_load(min(200, creates), concurrency, insert)
+    lat, elapsed = await run_load(creates, concurrency, insert)
+    for c in conns:
+        await c.close()
+    return summary(lat, elapsed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--creates", type=int, default=3000)
+    parser.add_argument("--gets", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    url = recreate(DB)
+    token = "tlk_bench_" + secrets.token_urlsafe(16)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
+    env |= {"TRACKLAKE_DATABASE_URL": url, "TRACKLAKE_BOOTSTRAP_TOKEN": token, "TRACKLAKE_LOG_LEVEL": "WARNING"}
+    exe = str(Path(sys.executable).parent / "tracklake")
+    server = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        http = asyncio.run(http_phase(base, token, args.creates, args.gets, args.concurrency))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    raw = asyncio.run(raw_phase(url, args.creates, args.concurrency))
+    result = {
+        "benchmark": "http_issues",
+        "concurrency": args.concurrency,
+        "http_create": http["create"],
+        "http_get": http["get"],
+        "raw_psycopg_create": raw,
+        "create_throughput_ratio_http_over_raw": round(http["create"]["per_second"] / raw["per_second"], 3),
+        "create_p99_ratio_http_over_raw": round(http["create"]["p99_ms"] / raw["p99_ms"], 3),
+        "targets": {"create_p99_ms": 15, "create_per_second": 500, "get_p99_ms": 5},
+        "meets_targets": {
+            "create_p99": http["create"]["p99_ms"] <= 15,
+            "create_per_second": http["create"]["per_second"] >= 500,
+            "get_p99": http["get"]["p99_ms"] <= 5,
+        },
+    }
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
