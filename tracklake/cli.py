@@ -73,6 +73,50 @@ def migrate_command() -> None:
 
 
 @app.command()
+def generate(
+    projects: Annotated[int, typer.Option(min=1, help="projects to create")] = 3,
+    issues: Annotated[int, typer.Option(min=0, help="issues in total")] = 10_000,
+    history_per_issue: Annotated[int, typer.Option(min=1, help="history rows per issue")] = 10,
+    users: Annotated[int, typer.Option(min=1, help="users to spread work over")] = 50,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 0,
+) -> None:
+    """Bulk-load synthetic projects, issues and history with COPY."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tracklake.bootstrap import ensure_admin
+    from tracklake.generate import generate as run
+    from tracklake.migrate import migrate
+
+    settings = Settings()
+    with database(settings) as url:
+        migrate(url)
+        import asyncio
+
+        token = asyncio.run(ensure_admin(url, settings.bootstrap_token))
+        if token:
+            from tracklake.bootstrap import announce_token
+
+            announce_token(token)
+        columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("issues", total=issues)
+            result = run(
+                url,
+                projects=projects,
+                issues=issues,
+                history_per_issue=history_per_issue,
+                users=users,
+                seed=seed,
+                progress=lambda n: bar.advance(task, n),
+            )
+    rate = result.issues / result.seconds if result.seconds else 0.0
+    typer.echo(
+        f"generated {result.issues} issues and {result.history_rows} history rows in "
+        f"{', '.join(result.projects)} in {result.seconds:.1f}s ({rate:,.0f} issues/s)"
+    )
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     from importlib.metadata import version as v
