@@ -28,13 +28,16 @@ import httpx
 import psycopg
 from psycopg.types.json import Jsonb
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _http import Connection
+
 SERVER = os.environ.get("TRACKLAKE_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DB = "tracklake_bench_http"
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
@@ -75,32 +78,54 @@ def recreate(name: str) -> str:
     return f"{SERVER}/{name}"
 
 
-async def http_phase(base: str, token: str, creates: int, gets: int, concurrency: int) -> dict[str, Any]:
+async def http_phase(port: int, token: str, creates: int, gets: int, concurrency: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
-        r = await client.post("/api/v1/projects", json={"key": "BENCH", "name": "Benchmark"})
-        r.raise_for_status()
-        keys: list[str] = []
+    connections = [await Connection.open("127.0.0.1", port, headers) for _ in range(concurrency)]
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    for c in connections:
+        idle.put_nowait(c)
 
-        async def create(i: int) -> None:
-            resp = await client.post("/api/v1/issues", json={
-                "project": "BENCH", "type": "Task", "summary": f"Benchmark issue {i}", "priority": "High",
-                "labels": ["bench", f"l{i % 10}"], "story_points": i % 8})
-            if resp.status_code != 201:
-                raise RuntimeError(resp.text)
-            keys.append(resp.json()["key"])
+    async def call(method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        conn = await idle.get()
+        try:
+            return await conn.request(method, path, body)
+        finally:
+            idle.put_nowait(conn)
 
-        await run_load(min(200, creates), concurrency, create)  # warm-up
-        create_lat, create_elapsed = await run_load(creates, concurrency, create)
+    status, text = await call("POST", "/api/v1/projects", {"key": "BENCH", "name": "Benchmark"})
+    if status != 201:
+        raise RuntimeError(text)
+    keys: list[str] = []
 
-        async def get(i: int) -> None:
-            resp = await client.get(f"/api/v1/issues/{keys[i % len(keys)]}")
-            if resp.status_code != 200:
-                raise RuntimeError(resp.text)
+    async def create(i: int) -> None:
+        status, text = await call(
+            "POST",
+            "/api/v1/issues",
+            {
+                "project": "BENCH",
+                "type": "Task",
+                "summary": f"Benchmark issue {i}",
+                "priority": "High",
+                "labels": ["bench", f"l{i % 10}"],
+                "story_points": i % 8,
+            },
+        )
+        if status != 201:
+            raise RuntimeError(text)
+        keys.append(json.loads(text)["key"])
 
-        await run_load(min(200, gets), concurrency, get)
-        get_lat, get_elapsed = await run_load(gets, concurrency, get)
+    await run_load(min(200, creates), concurrency, create)  # warm-up
+    create_lat, create_elapsed = await run_load(creates, concurrency, create)
+
+    async def get(i: int) -> None:
+        status, text = await call("GET", f"/api/v1/issues/{keys[i % len(keys)]}")
+        if status != 200:
+            raise RuntimeError(text)
+
+    await run_load(min(200, gets), concurrency, get)
+    get_lat, get_elapsed = await run_load(gets, concurrency, get)
+    for c in connections:
+        await c.close()
     return {"create": summary(create_lat, create_elapsed), "get": summary(get_lat, get_elapsed)}
 
 
@@ -108,8 +133,8 @@ async def raw_phase(url: str, creates: int, concurrency: int) -> dict[str, Any]:
     """The same rows a create writes, inserted directly: the floor under what the API can do."""
     with psycopg.connect(url, autocommit=True) as conn:
         project_id, reporter = conn.execute(
-            "INSERT INTO projects (key, name, lead_id, workflow_id) VALUES ('RAW', 'Raw', 1, 1)"
-            " RETURNING id, lead_id").fetchone()  # type: ignore[misc]
+            "INSERT INTO projects (key, name, lead_id, workflow_id) VALUES ('RAW', 'Raw', 1, 1) RETURNING id, lead_id"
+        ).fetchone()  # type: ignore[misc]
     conns = [await psycopg.AsyncConnection.connect(url) for _ in range(concurrency)]
     pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
     for c in conns:
@@ -120,25 +145,39 @@ async def raw_phase(url: str, creates: int, concurrency: int) -> dict[str, Any]:
         try:
             async with conn.transaction():
                 cur = await conn.execute(
-                    "UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %s RETURNING issue_seq", (project_id,))
+                    "UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %s RETURNING issue_seq", (project_id,)
+                )
                 number = (await cur.fetchone())[0]  # type: ignore[index]
                 key = f"RAW-{number}"
                 cur = await conn.execute(
                     "INSERT INTO issues (project_id, number, key, issue_type_id, priority_id, status_id, summary,"
                     " reporter_id, labels, story_points) VALUES (%s, %s, %s, 10001, 2, 1, %s, %s, %s, %s) RETURNING id",
-                    (project_id, number, key, f"Benchmark issue {i}", reporter, ["bench", f"l{i % 10}"], i % 8))
+                    (project_id, number, key, f"Benchmark issue {i}", reporter, ["bench", f"l{i % 10}"], i % 8),
+                )
                 issue_id = (await cur.fetchone())[0]  # type: ignore[index]
                 change = uuid.uuid4()
                 async with conn.cursor() as c:
                     await c.executemany(
                         "INSERT INTO issue_history (issue_id, issue_key, project_id, change_id, actor_id, occurred_at,"
                         " field, to_value, to_string, is_create) VALUES (%s, %s, %s, %s, %s, now(), %s, %s, %s, true)",
-                        [(issue_id, key, project_id, change, reporter, f, "v", "v")
-                         for f in ("summary", "issuetype", "priority", "status", "reporter", "labels", "Story Points")])
+                        [
+                            (issue_id, key, project_id, change, reporter, f, "v", "v")
+                            for f in (
+                                "summary",
+                                "issuetype",
+                                "priority",
+                                "status",
+                                "reporter",
+                                "labels",
+                                "Story Points",
+                            )
+                        ],
+                    )
                 await conn.execute(
                     "INSERT INTO outbox (event_id, event_type, issue_id, issue_key, project_key, occurred_at, payload)"
                     " VALUES (%s, 'issue.created', %s, %s, 'RAW', now(), %s)",
-                    (change, issue_id, key, Jsonb({"key": key})))
+                    (change, issue_id, key, Jsonb({"key": key})),
+                )
         finally:
             pool.put_nowait(conn)
 
@@ -154,6 +193,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=3000)
     parser.add_argument("--gets", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     args = parser.parse_args()
 
     url = recreate(DB)
@@ -162,8 +202,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
     env |= {"TRACKLAKE_DATABASE_URL": url, "TRACKLAKE_BOOTSTRAP_TOKEN": token, "TRACKLAKE_LOG_LEVEL": "WARNING"}
     exe = str(Path(sys.executable).parent / "tracklake")
-    server = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [exe, "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -174,7 +218,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("server did not start")
-        http = asyncio.run(http_phase(base, token, args.creates, args.gets, args.concurrency))
+        http = asyncio.run(http_phase(port, token, args.creates, args.gets, args.concurrency))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -182,6 +226,7 @@ def main() -> None:
     result = {
         "benchmark": "http_issues",
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "http_create": http["create"],
         "http_get": http["get"],
         "raw_psycopg_create": raw,

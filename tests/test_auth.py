@@ -44,6 +44,7 @@ async def test_tokens_are_stored_hashed_and_can_be_revoked(admin, anonymous, mak
     assert (await anonymous.get("/api/v1/myself", headers={"Authorization": f"Bearer {token}"})).status_code == 200
     tokens = (await admin.get(f"/api/v1/users/{name}/tokens")).json()
     assert all("token" not in t for t in tokens)
+    assert next(t for t in tokens if t["name"] == "ci")["last_used"] is not None
     token_id = next(t["id"] for t in tokens if t["name"] == "ci")
     assert (await client.delete(f"/api/v1/users/{name}/tokens/{token_id}")).status_code == 204
     assert (await anonymous.get("/api/v1/myself", headers={"Authorization": f"Bearer {token}"})).status_code == 401

@@ -98,3 +98,64 @@ def test_serve_without_configuration_keeps_data_across_restarts(tmp_path):
     finally:
         stop(proc)
     assert not postgres_running(pgdata)
+
+
+def test_serve_with_several_workers_answers_on_keep_alive_connections(tmp_path):
+    from tests.conftest import drop_database, recreate_database
+
+    name = f"tracklake_test_workers_{os.getpid()}"
+    url = recreate_database(name)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
+    env |= {"TRACKLAKE_DATABASE_URL": url, "TRACKLAKE_BOOTSTRAP_TOKEN": "tlk_workers_test_token"}
+    proc = subprocess.Popen(
+        [TRACKLAKE, "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer tlk_workers_test_token"}
+        ) as client:
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "workers did not start"
+                    time.sleep(0.2)
+            assert client.post("/api/v1/projects", json={"key": "WORK", "name": "W"}).status_code == 201
+            keys = {
+                client.post("/api/v1/issues", json={"project": "WORK", "type": "Task", "summary": f"s{n}"}).json()[
+                    "key"
+                ]
+                for n in range(20)
+            }
+            assert keys == {f"WORK-{n}" for n in range(1, 21)}
+            for _ in range(5):
+                assert client.get("/api/v1/issues/WORK-1").status_code == 200
+    finally:
+        stop(proc)
+        drop_database(name)
+
+
+def test_worker_socket_hands_tcp_nodelay_to_accepted_connections():
+    """Without TCP_NODELAY a keep-alive response written in two parts waited 40 ms for a delayed ACK."""
+    import uvicorn
+
+    from tracklake.cli import listening_socket
+
+    sock = listening_socket(uvicorn.Config("api.app:create_app_from_env", port=free_port()))
+    try:
+        sock.listen()
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        accepted.close()
+        client.close()
+    finally:
+        sock.close()

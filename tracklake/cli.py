@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+import socket
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +29,7 @@ def database(settings: Settings):  # type: ignore[no-untyped-def]
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes (one per core is a good start)")] = 1,
 ) -> None:
     """Run the API and dashboards (with an embedded PostgreSQL when TRACKLAKE_DATABASE_URL is unset)."""
     import uvicorn
@@ -38,13 +40,43 @@ def serve(
     settings = Settings()
     configure_logging(settings.log_level)
     with database(settings) as url:
-        application = create_app(settings, database_url=url)
-        config = uvicorn.Config(
-            application, host=host or settings.host, port=port or settings.port, log_config=None, access_log=False
-        )
-        typer.echo(f"tracklake listening on http://{config.host}:{config.port}", err=True)
+        bind = {"host": host or settings.host, "port": port or settings.port, "log_config": None, "access_log": False}
+        typer.echo(f"tracklake listening on http://{bind['host']}:{bind['port']}", err=True)
+        if workers > 1:
+            import os
+
+            from tracklake.migrate import migrate
+
+            migrate(url)  # once, before the workers start
+            os.environ["TRACKLAKE_DATABASE_URL"] = url
+            _run_workers(workers, bind)
+            return
+        config = uvicorn.Config(create_app(settings, database_url=url), **bind)  # type: ignore[arg-type]
         with _graceful_signals():
             uvicorn.Server(config).run()
+
+
+def listening_socket(config: Any) -> socket.socket:
+    """The socket shared by worker processes.
+
+    Accepted connections inherit TCP_NODELAY from the listening socket (Linux). uvicorn's worker processes do
+    not get it otherwise, and a keep-alive response written in two parts then waits 40 ms for the client's
+    delayed ACK.
+    """
+    sock: socket.socket = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _run_workers(workers: int, bind: dict[str, object]) -> None:
+    """Several API processes sharing one listening socket."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("api.app:create_app_from_env", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
+    sock = listening_socket(config)
+    with _graceful_signals():
+        Multiprocess(config, sockets=[sock]).run()
 
 
 @contextlib.contextmanager

@@ -28,10 +28,9 @@ def new_token() -> str:
 
 async def authenticate(conn: Conn, token: str, username: str | None = None) -> Actor | None:
     """The active user owning this unrevoked token (and matching `username` for Basic auth), or None."""
-    row = await fetch_one(conn, sql.SELECT_ACTOR_BY_TOKEN, {"token_hash": hash_token(token)})
+    row = await fetch_one(conn, sql.AUTHENTICATE, {"token_hash": hash_token(token)})
     if row is None or (username is not None and row["username"] != username):
         return None
-    await conn.execute(sql.TOUCH_TOKEN, {"token_id": row["token_id"]})
     return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
 
 

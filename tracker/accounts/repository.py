@@ -1,14 +1,18 @@
 """SQL of the accounts domain."""
 
-SELECT_ACTOR_BY_TOKEN = """
-SELECT u.id, u.username, u.display_name, u.is_admin, t.id AS token_id
-FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = %(token_hash)s AND t.revoked_at IS NULL AND u.active
-"""
-
-TOUCH_TOKEN = """
-UPDATE api_tokens SET last_used_at = now()
-WHERE id = %(token_id)s AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+# One round trip per request: find the token's user and record its use (at most once a minute, so a busy
+# token is not rewritten on every request).
+AUTHENTICATE = """
+WITH found AS (
+    SELECT u.id, u.username, u.display_name, u.is_admin, t.id AS token_id, t.last_used_at
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = %(token_hash)s AND t.revoked_at IS NULL AND u.active
+), touched AS (
+    UPDATE api_tokens SET last_used_at = now()
+    WHERE id = (SELECT token_id FROM found)
+      AND (SELECT last_used_at IS NULL OR last_used_at < now() - interval '1 minute' FROM found)
+)
+SELECT id, username, display_name, is_admin FROM found
 """
 
 SELECT_USER_BY_NAME = """
