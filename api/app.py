@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from api import errors
 from api.observability import ObservabilityMiddleware
-from api.routes import accounts, health, issues, projects
+from api.routes import accounts, health, issues, projects, search
 from api.state import AppState, Pool
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
         description="Self-hosted issue tracker with Jira's model and agile analytics.",
     )
     errors.install(app)
-    for router in (health.router, accounts.router, projects.router, issues.router):
+    for router in (health.router, accounts.router, projects.router, issues.router, search.router):
         app.include_router(router)
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.responses import problem
+from jql import JqlError
 from tracker.errors import TrackerError, Unauthorized, VersionConflict
 
 log = logging.getLogger("tracklake.api")
@@ -59,6 +60,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def jql_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, JqlError)
+    return problem(400, exc.code, str(exc), detail=exc.pointer(), errors={"jql": exc.message}, jql=exc.to_dict())
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "internal_error", "Internal server error")
@@ -67,6 +73,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Register the error handlers."""
     app.add_exception_handler(TrackerError, tracker_error)
+    app.add_exception_handler(JqlError, jql_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)

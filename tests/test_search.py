@@ -1,0 +1,112 @@
+"""JQL search through the API against PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+async def seeded(admin, project, make_issue, make_user):
+    """Five issues in a fresh project: labels, points, an assignee, one moved out of To Do."""
+    dev, dev_client = await make_user()
+    issues = [
+        await make_issue(
+            summary="Login page crashes", type="Bug", labels=["ui", "crash"], story_points=3, assignee=dev
+        ),
+        await make_issue(summary="Export report as CSV", labels=["reports"], story_points=5),
+        await make_issue(summary="Crash when exporting", type="Bug", labels=["crash"], story_points=8, priority="High"),
+        await make_issue(summary="Write onboarding docs", description="mention the login flow"),
+        await make_issue(summary="Tune search index", story_points=1, assignee=dev),
+    ]
+    key = issues[0]["key"]
+    transitions = (await admin.get(f"/api/v1/issues/{key}/transitions")).json()["transitions"]
+    moved = await admin.post(f"/api/v1/issues/{key}/transitions", json={"transition": transitions[0]["id"]})
+    assert moved.status_code == 200, moved.text
+    return {
+        "project": project["key"],
+        "keys": [i["key"] for i in issues],
+        "dev": dev,
+        "dev_client": dev_client,
+        "moved_to": moved.json()["status"]["name"],
+    }
+
+
+async def keys_of(client, jql, **params):
+    r = await client.get("/api/v1/search", params={"jql": jql, **params})
+    assert r.status_code == 200, r.text
+    return [i["key"] for i in r.json()["issues"]]
+
+
+async def test_filters_and_order(admin, seeded):
+    p, k = seeded["project"], seeded["keys"]
+    assert await keys_of(admin, f"project = {p} ORDER BY key ASC") == k
+    assert await keys_of(admin, f"project = {p} AND type = Bug ORDER BY key") == [k[0], k[2]]
+    assert await keys_of(admin, f"project = {p} AND labels = crash ORDER BY key") == [k[0], k[2]]
+    assert await keys_of(admin, f"project = {p} AND labels in (ui, reports) ORDER BY key") == [k[0], k[1]]
+    assert await keys_of(admin, f'project = {p} AND "Story Points" >= 5 ORDER BY key') == [k[1], k[2]]
+    assert await keys_of(admin, f"project = {p} AND assignee = {seeded['dev']} ORDER BY key") == [k[0], k[4]]
+    assert await keys_of(admin, f"project = {p} AND assignee is EMPTY ORDER BY key") == [k[1], k[2], k[3]]
+    assert await keys_of(admin, f"project = {p} AND priority = High") == [k[2]]
+    by_points = await keys_of(admin, f'project = {p} AND "Story Points" is not EMPTY ORDER BY "Story Points" DESC')
+    assert by_points == [k[2], k[1], k[0], k[4]]
+
+
+async def test_not_equal_never_matches_empty(admin, seeded):
+    p, k = seeded["project"], seeded["keys"]
+    # k[3] has no labels: Jira's != and NOT IN do not match empty fields
+    assert k[3] not in await keys_of(admin, f"project = {p} AND labels != reports")
+    assert await keys_of(admin, f"project = {p} AND labels != reports ORDER BY key") == [k[0], k[2]]
+
+
+async def test_text_search(admin, seeded):
+    p, k = seeded["project"], seeded["keys"]
+    # words match whole (no stemming, the same on PostgreSQL, DuckDB and Elasticsearch); `*` is a prefix
+    assert await keys_of(admin, f'project = {p} AND summary ~ "crash" ORDER BY key') == [k[2]]
+    assert await keys_of(admin, f'project = {p} AND summary ~ "crash*" ORDER BY key') == [k[0], k[2]]
+    assert await keys_of(admin, f'project = {p} AND text ~ "login" ORDER BY key') == [k[0], k[3]]
+
+
+async def test_current_user_and_history(seeded):
+    dev_client, p, k = seeded["dev_client"], seeded["project"], seeded["keys"]
+    assert await keys_of(dev_client, f"project = {p} AND assignee = currentUser() ORDER BY key") == [k[0], k[4]]
+    assert await keys_of(dev_client, f"project = {p} AND status CHANGED") == [k[0]]
+    assert await keys_of(dev_client, f'project = {p} AND status WAS "To Do" ORDER BY key') == k
+    assert await keys_of(dev_client, f'project = {p} AND status CHANGED FROM "To Do" TO "{seeded["moved_to"]}"') == [
+        k[0]
+    ]
+
+
+async def test_paging_total_and_fields(admin, seeded):
+    p, k = seeded["project"], seeded["keys"]
+    r = await admin.get(
+        "/api/v1/search",
+        params={"jql": f"project = {p} ORDER BY key", "startAt": 1, "maxResults": 2, "fields": "summary,status"},
+    )
+    body = r.json()
+    assert body["total"] == 5 and body["startAt"] == 1 and body["maxResults"] == 2
+    assert [i["key"] for i in body["issues"]] == k[1:3]
+    assert set(body["issues"][0]) == {"id", "key", "summary", "status"}
+    r = await admin.post("/api/v1/search", json={"jql": f"project = {p}", "maxResults": 100000})
+    assert r.json()["maxResults"] == 1000 and r.json()["total"] == 5
+
+
+async def test_invalid_jql_is_400_with_position(admin, seeded):
+    r = await admin.get("/api/v1/search", params={"jql": "status"})
+    assert r.status_code == 400
+    problem = r.json()
+    assert problem["code"] == "jql_syntax_error" and problem["jql"]["column"] == 7
+    assert "Expected an operator" in problem["title"]
+    r = await admin.get("/api/v1/search", params={"jql": "stauts = Done"})
+    assert r.status_code == 400 and r.json()["code"] == "jql_semantic_error"
+    assert "status" in r.json()["jql"]["suggestions"]
+    r = await admin.get("/api/v1/search", params={"jql": "assignee = nobody-by-that-name"})
+    assert r.status_code == 400
+
+
+async def test_jql_parse_endpoint(admin):
+    r = await admin.post("/api/v1/jql/parse", json={"queries": ["project = ABC order by key desc", "status = "]})
+    assert r.status_code == 200
+    ok, bad = r.json()["queries"]
+    assert ok["structure"]["node"] == "Query" and ok["canonical"] == "project = ABC ORDER BY key DESC"
+    assert bad["errors"][0]["code"] == "jql_syntax_error" and bad["errors"][0]["start"] == 9
+    assert (await admin.post("/api/v1/jql/parse", json={"queries": []})).status_code == 422

@@ -1,0 +1,156 @@
+"""The field catalog JQL is checked and compiled against, loaded from PostgreSQL for one request.
+
+The catalog interface is synchronous, so everything a query may need is read up front: the metadata lists
+(small), the users named by the query's literal values, groups, and the agile side tables when they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+
+import jql
+from jql.ast import FunctionCall, Query, StringValue
+from jql.catalog import (
+    ComponentInfo,
+    FieldSpec,
+    IssueTypeInfo,
+    JoinTable,
+    LinkTypeInfo,
+    PriorityInfo,
+    ProjectInfo,
+    ResolutionInfo,
+    SprintInfo,
+    StatusInfo,
+    UserInfo,
+    VersionInfo,
+)
+from jql.functions import QueryContext
+from jql.testing import InMemoryCatalog
+from tracker.db import Conn, fetch_all
+
+USER_FIELDS_LIMIT = 5000
+
+
+class PgCatalog(InMemoryCatalog):
+    """A catalog filled from PostgreSQL; sub-queries of `to_es` run as SQL on the same data."""
+
+    def search_issue_ids(self, query: Query, *, scope: Collection[int] | None, context: QueryContext) -> Sequence[int]:
+        raise NotImplementedError("sub-queries run inside the SQL of the PostgreSQL backend")
+
+
+async def _table_exists(conn: Conn, name: str) -> bool:
+    cur = await conn.execute("SELECT to_regclass(%(name)s) IS NOT NULL AS ok", {"name": name})
+    row = await cur.fetchone()
+    return bool(row and row["ok"])
+
+
+def _literals(queries: Iterable[Query]) -> set[str]:
+    """String values and function arguments that may name a user."""
+    found: set[str] = set()
+    for query in queries:
+        for node in query.walk():
+            if isinstance(node, StringValue):
+                found.add(node.value)
+            elif isinstance(node, FunctionCall):
+                found.update(str(a) for a in node.args)
+    return found
+
+
+async def load_catalog(
+    conn: Conn, *, visible_projects: Collection[int] | None, queries: Iterable[Query] = ()
+) -> PgCatalog:
+    """Read the catalog for searching the given projects (None: all) with the given parsed queries."""
+    project_rows = await fetch_all(conn, "SELECT id, key, name, lead_id FROM projects ORDER BY key")
+    projects = [
+        ProjectInfo(r["id"], r["key"], r["name"], r["lead_id"])
+        for r in project_rows
+        if visible_projects is None or r["id"] in visible_projects
+    ]
+    statuses = [
+        StatusInfo(r["id"], r["name"], r["category"])
+        for r in await fetch_all(conn, "SELECT id, name, category FROM statuses ORDER BY id")
+    ]
+    types = [
+        IssueTypeInfo(r["id"], r["name"], r["subtask"], r["hierarchy_level"])
+        for r in await fetch_all(conn, "SELECT id, name, subtask, hierarchy_level FROM issue_types ORDER BY id")
+    ]
+    priorities = [
+        PriorityInfo(r["id"], r["name"], r["sequence"])
+        for r in await fetch_all(conn, "SELECT id, name, sequence FROM priorities ORDER BY sequence")
+    ]
+    resolutions = [
+        ResolutionInfo(r["id"], r["name"])
+        for r in await fetch_all(conn, "SELECT id, name FROM resolutions ORDER BY id")
+    ]
+    names = sorted(n.lower() for n in _literals(queries))
+    user_rows = await fetch_all(
+        conn,
+        "SELECT id, username, display_name FROM users WHERE lower(username) = ANY(%(n)s)"
+        " OR lower(display_name) = ANY(%(n)s) OR id::text = ANY(%(n)s)"
+        " UNION SELECT id, username, display_name FROM (SELECT id, username, display_name FROM users"
+        " ORDER BY username LIMIT %(limit)s) s",
+        {"n": names, "limit": USER_FIELDS_LIMIT},
+    )
+    users = [UserInfo(r["id"], r["username"], r["display_name"]) for r in user_rows]
+    groups: dict[str, list[int]] = {}
+    for r in await fetch_all(
+        conn, "SELECT g.name, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.id ORDER BY g.name"
+    ):
+        groups.setdefault(r["name"], [])
+        if r["user_id"] is not None:
+            groups[r["name"]].append(r["user_id"])
+
+    fields: list[FieldSpec] = list(jql.system_fields())
+    for spec in jql.agile_fields():
+        storage = spec.storage
+        if isinstance(storage, JoinTable) and not await _table_exists(conn, storage.table):
+            continue  # the feature that keeps this table is not installed
+        fields.append(spec)
+    catalog = PgCatalog(
+        field_specs=fields,
+        project_list=projects,
+        status_list=statuses,
+        issue_type_list=types,
+        priority_list=priorities,
+        resolution_list=resolutions,
+        user_list=users,
+        groups=groups,
+        links=None,
+    )
+    await _load_agile(conn, catalog, visible_projects)
+    return catalog
+
+
+async def _load_agile(conn: Conn, catalog: PgCatalog, visible: Collection[int] | None) -> None:
+    """Sprints, versions, components and link types, where their tables exist."""
+    if await _table_exists(conn, "sprints"):
+        catalog.sprint_list = [
+            SprintInfo(r["id"], r["name"], r["state"])
+            for r in await fetch_all(conn, "SELECT id, name, state FROM sprints ORDER BY id")
+        ]
+    if await _table_exists(conn, "versions"):
+        rows = await fetch_all(
+            conn,
+            "SELECT id, name, project_id, sequence, released, archived, release_date"
+            " FROM versions ORDER BY project_id, sequence, id",
+        )
+        catalog.version_list = [
+            VersionInfo(
+                r["id"], r["name"], r["project_id"], r["sequence"], r["released"], r["archived"], r["release_date"]
+            )
+            for r in rows
+            if visible is None or r["project_id"] in visible
+        ]
+    if await _table_exists(conn, "components"):
+        rows = await fetch_all(conn, "SELECT id, name, project_id, lead_id FROM components ORDER BY id")
+        catalog.component_list = [
+            ComponentInfo(r["id"], r["name"], r["project_id"], r["lead_id"])
+            for r in rows
+            if visible is None or r["project_id"] in visible
+        ]
+    if await _table_exists(conn, "link_types") and await _table_exists(conn, "issue_links"):
+        catalog.link_type_list = [
+            LinkTypeInfo(r["id"], r["name"], r["outward"], r["inward"])
+            for r in await fetch_all(conn, "SELECT id, name, outward, inward FROM link_types ORDER BY id")
+        ]
+        catalog.links = jql.LinkStorage()
