@@ -13,7 +13,25 @@ from psycopg_pool import AsyncConnectionPool
 
 from api import errors
 from api.observability import ObservabilityMiddleware
-from api.routes import accounts, health, issues, projects, search
+from api.routes import (
+    accounts,
+    agile,
+    boards,
+    components,
+    filters,
+    health,
+    issues,
+    notifications,
+    projects,
+    sprints,
+    versions,
+    webhooks,
+)
+from api.routes import fields as fields_routes
+from api.routes import permissions as permissions_routes
+from api.routes import reports as reports_routes
+from api.routes import search as search_routes
+from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
@@ -48,10 +66,20 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
 
             redis = aioredis.from_url(settings.redis_url)
         app.state.tracklake = AppState(settings=settings, pool=pool, redis=redis)
+        pipeline = None
+        if settings.pipeline_in_process and not settings.rabbitmq_url:
+            # No broker: the relay and consumers run here (docs/pipeline.md); with one, `tracklake worker` runs them.
+            from pipelines.worker import Pipeline
+
+            pipeline = Pipeline(settings, url)
+            await pipeline.start()
+            app.state.tracklake.extras["pipeline"] = pipeline
         log.info("tracklake ready")
         try:
             yield
         finally:
+            if pipeline is not None:
+                await pipeline.stop()
             await pool.close()
             if redis is not None:
                 await redis.aclose()
@@ -63,7 +91,25 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
         description="Self-hosted issue tracker with Jira's model and agile analytics.",
     )
     errors.install(app)
-    for router in (health.router, accounts.router, projects.router, issues.router, search.router):
+    for router in (
+        health.router,
+        accounts.router,
+        projects.router,
+        issues.router,
+        webhooks.router,
+        notifications.router,
+        workflows_routes.router,
+        fields_routes.router,
+        permissions_routes.router,
+        search_routes.router,
+        agile.router,
+        filters.router,
+        boards.router,
+        sprints.router,
+        versions.router,
+        components.router,
+        reports_routes.router,
+    ):
         app.include_router(router)
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

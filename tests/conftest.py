@@ -150,3 +150,8 @@ async def counts(db: psycopg.AsyncConnection[Any], project_key: str) -> dict[str
     row = await cur.fetchone()
     assert row is not None
     return dict(row)
+
+
+# The shared test app runs no in-process pipeline (it would relay every test's outbox rows and write landing
+# files into the working directory); tests/pipeline starts pipelines explicitly, against their own database.
+os.environ.setdefault("TRACKLAKE_PIPELINE_IN_PROCESS", "false")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 TRACKLAKE = str(Path(sys.executable).parent / "tracklake")
 
@@ -61,7 +64,17 @@ def postgres_running(pgdata: Path) -> bool:
     )
 
 
-def test_serve_without_configuration_keeps_data_across_restarts(tmp_path):
+@pytest.fixture
+def workdir():
+    """A directory outside pytest's temporary root: pytest resets that root to mode 0700 whenever another
+    session starts, which locks out the unprivileged user the embedded PostgreSQL runs as under root."""
+    path = Path(tempfile.mkdtemp(prefix="tracklake-serve-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_serve_without_configuration_keeps_data_across_restarts(workdir):
+    tmp_path = workdir
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc, output = start(tmp_path, port)

@@ -93,6 +93,58 @@ def _graceful_signals():  # type: ignore[no-untyped-def]
             signal.signal(sig, handler)
 
 
+@app.command()
+def worker(
+    relay: Annotated[bool, typer.Option(help="run the outbox relay")] = True,
+    consumers: Annotated[bool, typer.Option(help="run the queue consumers and the webhook sender")] = True,
+) -> None:
+    """Run the event pipeline: outbox relay → RabbitMQ → search, warehouse, webhooks, notifications."""
+    import asyncio
+
+    from api.observability import configure_logging
+    from pipelines.worker import run_worker
+    from tracklake.migrate import migrate
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if not settings.database_url:
+        raise typer.BadParameter("tracklake worker needs TRACKLAKE_DATABASE_URL")
+    if not settings.rabbitmq_url:
+        raise typer.BadParameter("tracklake worker needs TRACKLAKE_RABBITMQ_URL; without a broker `serve` runs it")
+    migrate(settings.database_url)
+    asyncio.run(run_worker(settings, settings.database_url, relay=relay, consumers=consumers))
+
+
+search_app = typer.Typer(help="Elasticsearch index of issues.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+
+
+@search_app.command("reindex")
+def search_reindex(
+    index: Annotated[str, typer.Option(help="index name")] = "tracklake-issues",
+) -> None:
+    """Rebuild the issue index from PostgreSQL (safe while the indexer runs: external versions)."""
+    import asyncio
+
+    from pipelines.consumers.search import reindex
+    from pipelines.worker import elasticsearch_client
+
+    settings = Settings()
+    if not settings.elasticsearch_url:
+        raise typer.BadParameter("set TRACKLAKE_ELASTICSEARCH_URL")
+
+    async def run(url: str) -> int:
+        es = elasticsearch_client(settings.elasticsearch_url or "")
+        try:
+            return await reindex(es, url, index)
+        finally:
+            await es.close()
+
+    with database(settings) as url:
+        count = asyncio.run(run(url))
+    typer.echo(f"indexed {count} issue(s) into {index}")
+
+
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations and exit."""
@@ -145,6 +197,42 @@ def generate(
     typer.echo(
         f"generated {result.issues} issues and {result.history_rows} history rows in "
         f"{', '.join(result.projects)} in {result.seconds:.1f}s ({rate:,.0f} issues/s)"
+    )
+
+
+warehouse_app = typer.Typer(help="The analytics warehouse (DuckDB over Parquet).", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("rebuild")
+def warehouse_rebuild(
+    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores)")] = None,
+) -> None:
+    """Rebuild every warehouse model from PostgreSQL's issue_history and a fresh dimension snapshot."""
+    from tracklake.migrate import migrate
+    from warehouse import rebuild
+
+    settings = Settings()
+    with database(settings) as url:
+        migrate(url)
+        result = rebuild(settings.warehouse_dir, url, threads=threads)
+    rows = ", ".join(f"{k} {v}" for k, v in result.manifest.rows.items())
+    typer.echo(f"rebuilt warehouse generation {result.manifest.generation} in {result.seconds:.1f}s ({rows})")
+
+
+@warehouse_app.command("refresh")
+def warehouse_refresh(
+    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores)")] = None,
+) -> None:
+    """Load newly landed events into the warehouse models (incremental; falls back to a full build)."""
+    from warehouse import refresh
+
+    settings = Settings()
+    with database(settings) as url:
+        result = refresh(settings.warehouse_dir, url, threads=threads)
+    typer.echo(
+        f"warehouse generation {result.manifest.generation} ({result.manifest.mode}, "
+        f"{result.affected_issues if result.affected_issues is not None else 'all'} issues) in {result.seconds:.1f}s"
     )
 
 

@@ -25,3 +25,31 @@ class Settings(BaseSettings):
     db_pool_max: int = 20
     max_body_bytes: int = Field(default=1_048_576, description="requests larger than this get 413")
     log_level: str = "INFO"
+
+    # Event pipeline (docs/pipeline.md).
+    pipeline_prefix: str = Field(default="", description="prefix of every RabbitMQ exchange and queue name")
+    pipeline_in_process: bool = Field(
+        default=True, description="without RABBITMQ_URL, `serve` runs the relay and consumers in-process"
+    )
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(default=1.0, gt=0, description="polling fallback when no NOTIFY arrives")
+    relay_max_backoff_seconds: float = Field(default=5.0, gt=0, description="longest wait between tries while down")
+    outbox_retention_hours: float = Field(default=168.0, ge=0, description="sent outbox rows are purged after this")
+    consumer_prefetch: int = Field(default=500, ge=1, le=10_000)
+    consumer_max_retries: int = Field(default=5, ge=0, le=20)
+    consumer_retry_base_seconds: float = Field(default=1.0, gt=0, description="retry n waits base * 2**(n-1)")
+    warehouse_batch_seconds: float = Field(default=0.05, gt=0, description="longest wait to fill a landing batch")
+    webhook_allowed_hosts: str = Field(
+        default="", description="comma-separated hosts webhooks may target; '*.example.com' allows subdomains"
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_delays: tuple[float, ...] = Field(
+        default=(1.0, 2.0, 4.0, 8.0, 16.0), description="waits before each retry of a failed delivery"
+    )
+    notification_batch_seconds: float = Field(default=5.0, ge=0)
+    worker_metrics_port: int | None = Field(default=None, description="`tracklake worker` serves /metrics here")
+
+    @property
+    def warehouse_dir(self) -> Path:
+        """Root of the warehouse files (the landing zone lives under `landing/`)."""
+        return self.data_dir / "warehouse"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +17,7 @@ from api.observability import REGISTRY
 from api.responses import Json
 
 router = APIRouter(tags=["operations"])
+log = logging.getLogger("tracklake.api")
 TIMEOUT = 2.0
 
 
@@ -77,5 +79,22 @@ async def health(request: Request) -> Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    from pipelines import metrics as pipeline
+
+    state = app_state(request)
+    settings = state.settings
+    try:  # shared pipeline state, read at scrape time: outbox backlog and age, queue depths, dead letters
+        async with state.pool.connection() as conn:
+            await pipeline.refresh_outbox_gauges(conn)
+        if settings.rabbitmq_url:
+            from pipelines.topology import enabled_queues, topology_from
+
+            await asyncio.wait_for(
+                pipeline.refresh_queue_gauges(settings.rabbitmq_url, topology_from(settings), enabled_queues(settings)),
+                TIMEOUT,
+            )
+    except Exception as exc:  # a scrape reports what it can; /health says what is down
+        log.warning("metrics: pipeline gauges not refreshed: %r", exc)
+    body = generate_latest(REGISTRY) + generate_latest(pipeline.REGISTRY)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

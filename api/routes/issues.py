@@ -13,7 +13,6 @@ from api.responses import Json
 from api.schemas.issues import Assign, CommentBody, IssueCreate, IssueUpdate, TransitionRequest
 from tracker.db import Conn
 from tracker.issues import actions, comments
-from tracker.issues.models import issue_view
 from tracker.workflows import actions as workflows
 
 router = APIRouter(prefix="/api/v1/issues", tags=["issues"])
@@ -24,9 +23,9 @@ MaxResults = Annotated[int, Query(alias="maxResults", ge=1, le=1000)]
 CommentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def _issue_response(row: Any, status: int = 200) -> Json:
+async def _issue_response(conn: Conn, row: Any, status: int = 200) -> Json:
     return Json(
-        issue_view(row),
+        await actions.present_issue(conn, row),
         status_code=status,
         headers={"ETag": f'"{row["version"]}"', "Location": f"/api/v1/issues/{row['key']}"},
     )
@@ -38,7 +37,7 @@ async def create_issue(body: IssueCreate, write: Write) -> Response:
 
     async def work(conn: Conn) -> Response:
         row = await actions.do_create_issue(conn, write.actor, body.project, fields)
-        return _issue_response(row, 201)
+        return await _issue_response(conn, row, 201)
 
     response = await write(work)
     if response.status_code == 201 and "idempotent-replayed" not in response.headers:
@@ -52,7 +51,7 @@ async def get_issue(ref: str, conn: DB, actor: CurrentActor, request: Request) -
     etag = f'"{row["version"]}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    return _issue_response(row)
+    return await _issue_response(conn, row)
 
 
 @router.patch("/{ref}", summary="Change fields of an issue")
@@ -61,7 +60,8 @@ async def update_issue(ref: str, body: IssueUpdate, write: Write, if_match: IfMa
     fields = body.model_dump(exclude_unset=True)
 
     async def work(conn: Conn) -> Response:
-        return _issue_response(await actions.do_update_issue(conn, write.actor, ref, fields, expected_version=expected))
+        row = await actions.do_update_issue(conn, write.actor, ref, fields, expected_version=expected)
+        return await _issue_response(conn, row)
 
     return await write(work)
 
@@ -89,9 +89,8 @@ async def assign_issue(ref: str, body: Assign, write: Write, if_match: IfMatch =
     expected = parse_if_match(if_match)
 
     async def work(conn: Conn) -> Response:
-        return _issue_response(
-            await actions.do_assign_issue(conn, write.actor, ref, body.assignee, expected_version=expected)
-        )
+        row = await actions.do_assign_issue(conn, write.actor, ref, body.assignee, expected_version=expected)
+        return await _issue_response(conn, row)
 
     return await write(work)
 
@@ -157,13 +156,12 @@ async def delete_comment(ref: str, comment_id: CommentId, write: Write) -> Respo
     return await write(work)
 
 
-@router.get("/{ref}/transitions", summary="Transitions the caller may run now")
+@router.get("/{ref}/transitions", summary="Transitions the caller may run now, with their screen fields")
 async def list_transitions(ref: str, conn: DB, actor: CurrentActor) -> Response:
-    rows = await workflows.available_transitions(conn, actor, ref)
-    return Json({"transitions": [workflows.transition_view(r) for r in rows]})
+    return Json({"transitions": await workflows.available_transitions(conn, actor, ref)})
 
 
-@router.post("/{ref}/transitions", summary="Run a transition by id or name")
+@router.post("/{ref}/transitions", summary="Run a transition by id or name, with screen fields and a comment")
 async def transition(ref: str, body: TransitionRequest, write: Write, if_match: IfMatch = None) -> Response:
     expected = parse_if_match(if_match)
 
@@ -172,11 +170,12 @@ async def transition(ref: str, body: TransitionRequest, write: Write, if_match: 
             conn,
             write.actor,
             ref,
-            str(body.transition),
+            body.transition_ref(),
+            fields=body.fields,
             resolution=body.resolution,
             comment=body.comment,
             expected_version=expected,
         )
-        return _issue_response(row)
+        return await _issue_response(conn, row)
 
     return await write(work)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from api.deps import DB, CurrentActor, Write
 from api.responses import Json
-from api.schemas.accounts import ProjectCreate, ProjectUpdate
+from api.schemas.projects import ProjectCreate, ProjectUpdate
 from tracker.db import Conn
 from tracker.projects import actions
 
@@ -27,7 +27,9 @@ async def project_view(conn: Conn, row: Any) -> dict[str, Any]:
             {"id": t["id"], "name": t["name"], "subtask": t["subtask"]}
             for t in await actions.project_issue_types(conn, row["id"])
         ],
-        "statuses": [dict(s) for s in await actions.project_statuses(conn, row["workflow_id"])],
+        "statuses": [dict(s) for s in await actions.project_statuses(conn, row["id"])],
+        "workflow_scheme": row["workflow_scheme_id"],
+        "permission_scheme": row["permission_scheme_id"],
         "created": row["created_at"].isoformat(),
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
 from api.schemas.common import Strict
@@ -20,6 +22,10 @@ class IssueFields(Strict):
     due_date: StrictStr | None = Field(default=None, description="ISO date, e.g. 2026-12-31")
     story_points: Number | None = None
     parent: StrictStr | None = Field(default=None, description="key of the parent issue")
+    custom_fields: dict[StrictStr, Any] | None = Field(
+        default=None,
+        description='custom field values by field id, e.g. {"customfield_10001": "High"}; null clears a value',
+    )
 
 
 class IssueCreate(IssueFields):
@@ -40,7 +46,25 @@ class CommentBody(Strict):
     body: StrictStr
 
 
+class TransitionRef(Strict):
+    id: StrictStr | StrictInt | None = None
+    name: StrictStr | None = None
+
+
 class TransitionRequest(Strict):
-    transition: StrictStr | StrictInt = Field(description="transition id or name")
-    resolution: StrictStr | None = None
+    transition: StrictStr | StrictInt | TransitionRef = Field(
+        description='transition id or name, or {"id": ...} / {"name": ...}'
+    )
+    resolution: StrictStr | None = Field(default=None, description="resolution name or id (same as fields.resolution)")
+    fields: dict[StrictStr, Any] | None = Field(
+        default=None,
+        description="values for the transition's screen: system fields by name, custom fields by id",
+    )
     comment: StrictStr | None = None
+
+    def transition_ref(self) -> str | int:
+        ref = self.transition
+        if isinstance(ref, TransitionRef):
+            found = ref.id if ref.id is not None else ref.name
+            return "" if found is None else found
+        return ref

@@ -17,10 +17,19 @@ from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import NotFound, ValidationError, VersionConflict
 from tracker.events import Change, Event, record_event
+from tracker.fields.values import CustomUpdate, render_custom_fields, resolve_custom_fields
 from tracker.issues import repository as sql
 from tracker.issues.models import diff, issue_view
-from tracker.permissions import Permission, require_project_permission
+from tracker.permissions import (
+    Permission,
+    ProjectGrants,
+    authorize_issue,
+    require_issue_permission,
+    require_project_permission,
+    user_may,
+)
 from tracker.projects.actions import get_project
+from tracker.workflows import repository as workflow_sql
 
 ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,9})$")
 MAX_LABELS = 100
@@ -36,6 +45,7 @@ EDITABLE = {
     "due_date",
     "story_points",
     "parent",
+    "custom_fields",
 }
 
 
@@ -47,31 +57,51 @@ def now() -> datetime:
 async def access_issue(
     conn: Conn, actor: Actor, ref: str | int, need: Permission = Permission.BROWSE_PROJECTS, *, for_update: bool = False
 ) -> DictRow:
-    """Load an issue by key or id and authorize; a missing issue and a hidden one are both NotFound."""
+    """Load an issue by key or id and authorize; a missing issue and a hidden one are both NotFound.
+
+    The row comes with the actor's grants in its project (`row["grants"]`, read by tracker.permissions),
+    computed by the same query, so further checks on the issue cost no round trip.
+    """
     params: dict[str, Any]
     if isinstance(ref, int) or str(ref).isdigit():
         params = {"id": int(ref)}
-        lock, select = sql.LOCK_ISSUE_BY_ID, sql.SELECT_ISSUE_BY_ID
+        lock, select = sql.LOCK_ISSUE_BY_ID, (sql.SELECT_ISSUE_BY_ID if actor.is_admin else sql.ACCESS_ISSUE_BY_ID)
     elif ISSUE_KEY.match(str(ref)):
         params = {"key": str(ref).upper()}
-        lock, select = sql.LOCK_ISSUE_BY_KEY, sql.SELECT_ISSUE_BY_KEY
+        lock, select = sql.LOCK_ISSUE_BY_KEY, (sql.SELECT_ISSUE_BY_KEY if actor.is_admin else sql.ACCESS_ISSUE_BY_KEY)
     else:
         raise NotFound("Issue Does Not Exist", errors={"key": f"'{ref}' is not an issue key or id"})
     if params.get("id", 0) > 2**63 - 1:
         raise NotFound("Issue Does Not Exist")
     if for_update and await fetch_one(conn, lock, params) is None:
         raise NotFound("Issue Does Not Exist")
-    row = await fetch_one(conn, select, params)
+    row = await fetch_one(conn, select, params | {"actor_id": actor.id})
     if row is None:
         raise NotFound("Issue Does Not Exist")
-    project = {"key": row["project_key"], "lead_username": row["lead_username"], "id": row["project_id"]}
-    try:
-        await require_project_permission(conn, actor, project, Permission.BROWSE_PROJECTS)
-    except NotFound:
-        raise NotFound("Issue Does Not Exist") from None
-    if need is not Permission.BROWSE_PROJECTS:
-        await require_project_permission(conn, actor, project, need)
+    row["grants"] = ProjectGrants.from_row(actor, row, row["project_id"])
+    authorize_issue(actor, row, need)
     return row
+
+
+async def present_issue(conn: Conn, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The API representation of an issue, custom field option/user/version ids shown with their names."""
+    view = issue_view(row)
+    view["custom_fields"] = await render_custom_fields(conn, row["custom_fields"] or {}, row["project_id"])
+    return view
+
+
+async def require_assignable(conn: Conn, project: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """A new assignee must hold ASSIGNABLE_USER in the project."""
+    user_id = values.get("assignee_id")
+    project_id = project.get("project_id") or project["id"]
+    if user_id is not None and not await user_may(conn, user_id, project_id, Permission.ASSIGNABLE_USER):
+        name = values.get("assignee_username")
+        raise ValidationError(
+            "User cannot be assigned issues",
+            errors={
+                "assignee": f"User '{name}' cannot be assigned issues in project {project.get('project_key') or project['key']}"
+            },
+        )
 
 
 def check_version(row: Mapping[str, Any], expected: int | None) -> None:
@@ -100,7 +130,7 @@ def _labels(value: Any) -> list[str]:
     return out
 
 
-async def _resolve(
+async def resolve_fields(
     conn: Conn,
     actor: Actor,
     project: Mapping[str, Any],
@@ -108,7 +138,7 @@ async def _resolve(
     issue: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Turn API field values into column values (plus the display names history needs)."""
-    unknown = set(data) - EDITABLE
+    unknown = set(data) - EDITABLE - {"custom_fields"}
     if unknown:
         raise ValidationError("Unknown field", errors={f: "unknown field" for f in sorted(unknown)})
     out: dict[str, Any] = {}
@@ -271,6 +301,28 @@ async def load_issue(conn: Conn, issue_id: int) -> DictRow:
     return row
 
 
+async def _custom_values(
+    conn: Conn,
+    project: Mapping[str, Any],
+    issue_type_id: int,
+    issue_type_name: str,
+    data: Any,
+    *,
+    current: Mapping[str, Any] | None = None,
+    creating: bool = False,
+) -> CustomUpdate:
+    return await resolve_custom_fields(
+        conn,
+        project_id=project["id"],
+        project_key=project["key"],
+        issue_type_id=issue_type_id,
+        issue_type_name=issue_type_name,
+        current=current or {},
+        data=data,
+        creating=creating,
+    )
+
+
 async def do_create_issue(
     conn: Conn, actor: Actor, project_key: str, data: Mapping[str, Any], *, at: datetime | None = None
 ) -> DictRow:
@@ -283,12 +335,19 @@ async def do_create_issue(
         raise ValidationError("Issue type is required", errors={"type": "is required"})
     fields.setdefault("priority", "Medium")
     fields.setdefault("reporter", actor.username)
-    values = await _resolve(conn, actor, project, fields)
+    values = await resolve_fields(conn, actor, project, fields)
     if values.get("assignee_id") is not None:
         await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
+        await require_assignable(conn, project, values)
+    custom = await _custom_values(
+        conn, project, values["issue_type_id"], values["type_name"], fields.get("custom_fields"), creating=True
+    )
+    workflow = await fetch_one(
+        conn, workflow_sql.SELECT_WORKFLOW_FOR, {"project_id": project["id"], "issue_type_id": values["issue_type_id"]}
+    )
+    assert workflow is not None
     when = at or now()
     number = await fetch_val(conn, sql.NEXT_ISSUE_NUMBER, {"project_id": project["id"]})
-    status_id = await fetch_val(conn, sql.SELECT_INITIAL_STATUS, {"workflow_id": project["workflow_id"]})
     issue_id = await fetch_val(
         conn,
         sql.INSERT_ISSUE,
@@ -298,7 +357,7 @@ async def do_create_issue(
             "key": f"{project['key']}-{number}",
             "issue_type_id": values["issue_type_id"],
             "priority_id": values["priority_id"],
-            "status_id": status_id,
+            "status_id": workflow["initial_status_id"],
             "summary": values["summary"],
             "description": values.get("description"),
             "assignee_id": values.get("assignee_id"),
@@ -307,7 +366,7 @@ async def do_create_issue(
             "due_date": values.get("due_date"),
             "story_points": values.get("story_points"),
             "parent_id": values.get("parent_id"),
-            "custom_fields": Jsonb({}),
+            "custom_fields": Jsonb(custom.values),
             "now": when,
         },
     )
@@ -315,7 +374,7 @@ async def do_create_issue(
     await record_change(
         conn,
         row,
-        diff({}, row),
+        diff({}, row) + custom.changes,
         event_type="issue.created",
         actor=actor,
         at=when,
@@ -323,6 +382,32 @@ async def do_create_issue(
         snapshot=issue_view(row),
     )
     return row
+
+
+SELECT_STATUS_IN_WORKFLOW = (
+    "SELECT EXISTS (SELECT 1 FROM workflow_statuses WHERE workflow_id = %(workflow_id)s AND status_id = %(status_id)s)"
+)
+
+
+async def _check_type_change(conn: Conn, issue: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """An issue may change type only when its status exists in the workflow of the new type."""
+    new_type = values.get("issue_type_id")
+    if new_type is None or new_type == issue["issue_type_id"]:
+        return
+    workflow = await fetch_one(
+        conn, workflow_sql.SELECT_WORKFLOW_FOR, {"project_id": issue["project_id"], "issue_type_id": new_type}
+    )
+    assert workflow is not None
+    if workflow["id"] != issue["workflow_id"] and not await fetch_val(
+        conn, SELECT_STATUS_IN_WORKFLOW, {"workflow_id": workflow["id"], "status_id": issue["status_id"]}
+    ):
+        raise ValidationError(
+            "The new issue type follows another workflow",
+            errors={
+                "type": f"{values['type_name']} issues follow a workflow without the status "
+                f"'{issue['status_name']}': move the issue to a shared status first"
+            },
+        )
 
 
 async def do_update_issue(
@@ -341,11 +426,25 @@ async def do_update_issue(
         )
     issue = await access_issue(conn, actor, ref, Permission.EDIT_ISSUES, for_update=True)
     check_version(issue, expected_version)
-    project = {"id": issue["project_id"], "key": issue["project_key"], "lead_username": issue["lead_username"]}
-    values = await _resolve(conn, actor, project, data, issue)
+    project = {"id": issue["project_id"], "key": issue["project_key"]}
+    values = await resolve_fields(conn, actor, project, data, issue)
     if "assignee_id" in values and values["assignee_id"] != issue["assignee_id"]:
-        await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
-    return await apply_changes(conn, actor, issue, values, event_type=event_type)
+        await require_issue_permission(conn, actor, issue, Permission.ASSIGN_ISSUES)
+        await require_assignable(conn, project, values)
+    await _check_type_change(conn, issue, values)
+    extra: list[Change] = []
+    if "custom_fields" in data:
+        custom = await _custom_values(
+            conn,
+            project,
+            values.get("issue_type_id") or issue["issue_type_id"],
+            values.get("type_name") or issue["type_name"],
+            data["custom_fields"],
+            current=issue["custom_fields"],
+        )
+        values["custom_fields"] = custom.values
+        extra = custom.changes
+    return await apply_changes(conn, actor, issue, values, event_type=event_type, extra_changes=extra)
 
 
 async def apply_changes(
@@ -359,14 +458,18 @@ async def apply_changes(
     extra_changes: list[Change] | None = None,
     data: dict[str, Any] | None = None,
 ) -> DictRow:
-    """Write resolved column values to a locked issue, bump its version, record history and the event."""
+    """Write resolved column values to a locked issue, bump its version, record history and the event.
+
+    `values` may hold `custom_fields` (the whole new document); its history rows come in `extra_changes`.
+    """
     changes = diff(issue, values) + (extra_changes or [])
     if not changes:
         return issue
     columns = [c for c in values if c in _COLUMNS and values[c] != issue[c]]
     when = at or now()
     assignments = ", ".join(f"{c} = %({c})s" for c in columns)
-    params = {c: values[c] for c in columns} | {"id": issue["id"], "now": when}
+    params = {c: (Jsonb(values[c]) if c == "custom_fields" else values[c]) for c in columns}
+    params |= {"id": issue["id"], "now": when}
     await conn.execute(
         f"UPDATE issues SET {assignments}{', ' if assignments else ''}"  # columns come from _COLUMNS only
         "version = version + 1, updated_at = %(now)s WHERE id = %(id)s",
@@ -393,6 +496,7 @@ _COLUMNS = {
     "story_points",
     "parent_id",
     "resolved_at",
+    "custom_fields",
 }
 
 
@@ -402,8 +506,10 @@ async def do_assign_issue(
     """Assign an issue to a user, or unassign it with None."""
     issue = await access_issue(conn, actor, ref, Permission.ASSIGN_ISSUES, for_update=True)
     check_version(issue, expected_version)
-    project = {"id": issue["project_id"], "key": issue["project_key"], "lead_username": issue["lead_username"]}
-    values = await _resolve(conn, actor, project, {"assignee": assignee}, issue)
+    project = {"id": issue["project_id"], "key": issue["project_key"]}
+    values = await resolve_fields(conn, actor, project, {"assignee": assignee}, issue)
+    if values.get("assignee_id") != issue["assignee_id"]:
+        await require_assignable(conn, project, values)
     return await apply_changes(conn, actor, issue, values, event_type="issue.assigned")
 
 

@@ -11,7 +11,7 @@ from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events import Change
 from tracker.issues.actions import access_issue, check_version, load_issue, now, record_change
-from tracker.permissions import Permission, has_project_permission
+from tracker.permissions import Permission, grants_of
 
 MAX_BODY = 32767
 
@@ -94,6 +94,12 @@ async def do_add_comment(
     text = _body(body)
     issue = await access_issue(conn, actor, ref, Permission.ADD_COMMENTS, for_update=True)
     check_version(issue, expected_version)
+    return await add_comment_to(conn, actor, issue, text)
+
+
+async def add_comment_to(conn: Conn, actor: Actor, issue: DictRow, body: Any) -> DictRow:
+    """Add a comment to an issue already loaded, locked and authorized (also used by workflow post-functions)."""
+    text = _body(body)
     comment_id = await fetch_val(
         conn, INSERT_COMMENT, {"issue_id": issue["id"], "author_id": actor.id, "body": text, "now": now()}
     )
@@ -112,11 +118,13 @@ async def do_add_comment(
 async def _authorize_own_or_all(
     conn: Conn, actor: Actor, issue: DictRow, comment: DictRow, own: Permission, every: Permission
 ) -> None:
-    project = {"id": issue["project_id"], "key": issue["project_key"], "lead_username": issue["lead_username"]}
-    if comment["author_id"] == actor.id and await has_project_permission(conn, actor, project, own):
+    grants = grants_of(issue)
+    assert grants is not None, "issue rows come from access_issue"
+    if comment["author_id"] == actor.id and grants.allows(own, issue):
         return
-    if not await has_project_permission(conn, actor, project, every):
-        raise Forbidden("You may not change this comment")
+    if not grants.allows(every, issue):
+        missing = own if comment["author_id"] == actor.id else every
+        raise Forbidden("You may not change this comment", permission=missing.value)
 
 
 async def do_edit_comment(conn: Conn, actor: Actor, ref: str, comment_id: int, body: Any) -> DictRow:

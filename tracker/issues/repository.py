@@ -1,13 +1,19 @@
 """SQL of the issues domain."""
 
-ISSUE_SELECT = """
-SELECT i.*, p.key AS project_key, p.name AS project_name, p.workflow_id, pl.username AS lead_username,
+from tracker.permissions import GRANTS_LATERAL
+from tracker.workflows.repository import EFFECTIVE_WORKFLOW_JOINS
+
+ISSUE_COLUMNS = """
+SELECT i.*, p.key AS project_key, p.name AS project_name, p.lead_id AS project_lead_id,
+       wf.id AS workflow_id, wf.revision AS workflow_revision, pl.username AS lead_username,
        t.name AS type_name, t.subtask AS type_subtask,
        pr.name AS priority_name, s.name AS status_name, s.category AS status_category,
        r.name AS resolution_name,
        a.username AS assignee_username, a.display_name AS assignee_display_name,
        rp.username AS reporter_username, rp.display_name AS reporter_display_name,
        par.key AS parent_key
+"""
+ISSUE_FROM = """
 FROM issues i
 JOIN projects p ON p.id = i.project_id
 JOIN users pl ON pl.id = p.lead_id
@@ -18,10 +24,18 @@ LEFT JOIN resolutions r ON r.id = i.resolution_id
 LEFT JOIN users a ON a.id = i.assignee_id
 JOIN users rp ON rp.id = i.reporter_id
 LEFT JOIN issues par ON par.id = i.parent_id
-"""
+""" + EFFECTIVE_WORKFLOW_JOINS.format(type="i.issue_type_id")
+ISSUE_SELECT = ISSUE_COLUMNS + ISSUE_FROM
+# The same row plus what %(actor_id)s holds in the issue's project: load and authorize in one round trip.
+ISSUE_SELECT_WITH_GRANTS = (
+    ISSUE_COLUMNS + ", grants.perm_always, grants.perm_reporter, grants.perm_assignee" + ISSUE_FROM + GRANTS_LATERAL
+)
 
 SELECT_ISSUE_BY_KEY = ISSUE_SELECT + " WHERE i.key = %(key)s"
 SELECT_ISSUE_BY_ID = ISSUE_SELECT + " WHERE i.id = %(id)s"
+SELECT_ISSUES_BY_IDS = ISSUE_SELECT + " WHERE i.id = ANY(%(ids)s) ORDER BY i.id"
+ACCESS_ISSUE_BY_KEY = ISSUE_SELECT_WITH_GRANTS + " WHERE i.key = %(key)s"
+ACCESS_ISSUE_BY_ID = ISSUE_SELECT_WITH_GRANTS + " WHERE i.id = %(id)s"
 LOCK_ISSUE_BY_KEY = "SELECT id FROM issues WHERE key = %(key)s FOR UPDATE"
 LOCK_ISSUE_BY_ID = "SELECT id FROM issues WHERE id = %(id)s FOR UPDATE"
 
@@ -81,5 +95,3 @@ WHERE lower(t.name) = lower(%(name)s) OR t.id::text = %(name)s
 """
 
 SELECT_PRIORITY_BY_NAME = "SELECT id, name FROM priorities WHERE lower(name) = lower(%(name)s) OR id::text = %(name)s"
-
-SELECT_INITIAL_STATUS = "SELECT initial_status_id FROM workflows WHERE id = %(workflow_id)s"

@@ -7,32 +7,44 @@ from typing import Any
 
 from psycopg.rows import DictRow
 
-from tracker.accounts.actions import get_user, require_admin
+from tracker.accounts.actions import get_user
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import AlreadyExists, NotFound, ValidationError
-from tracker.permissions import Permission, require_project_permission
+from tracker.permissions import (
+    Permission,
+    ProjectGrants,
+    require_global_permission,
+    require_project_permission,
+)
 from tracker.projects import repository as sql
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-DEFAULT_WORKFLOW_ID = 1
+DEFAULT_WORKFLOW_SCHEME_ID = 2  # the software workflow (migrations/0003)
+DEFAULT_PERMISSION_SCHEME_ID = 1  # the default permission scheme (migrations/0002)
 
 
 async def get_project(conn: Conn, actor: Actor, key: str, need: Permission = Permission.BROWSE_PROJECTS) -> DictRow:
-    """Load a project by key and check the actor's permission; unknown and hidden are both NotFound."""
-    row = await fetch_one(conn, sql.SELECT_PROJECT_BY_KEY, {"key": key})
+    """Load a project by key and check the actor's permission; unknown and hidden are both NotFound.
+
+    The row carries the actor's grants (`row["grants"]`), computed by the same query.
+    """
+    if actor.is_admin:
+        row = await fetch_one(conn, sql.SELECT_PROJECT_BY_KEY, {"key": key})
+    else:
+        row = await fetch_one(conn, sql.SELECT_PROJECT_WITH_GRANTS, {"key": key, "actor_id": actor.id})
     if row is None:
         raise NotFound(f"No project could be found with key '{key}'.")
+    row["grants"] = ProjectGrants.from_row(actor, row, row["id"])
     await require_project_permission(conn, actor, row, need)
     return row
 
 
 async def list_projects(conn: Conn, actor: Actor) -> list[DictRow]:
-    """Projects the actor may browse."""
-    from tracker.permissions import browsable_project_ids
-
-    visible = await browsable_project_ids(conn, actor)
-    return [p for p in await fetch_all(conn, sql.SELECT_PROJECTS) if visible is None or p["id"] in visible]
+    """Projects the actor may browse (one query)."""
+    if actor.is_admin:
+        return await fetch_all(conn, sql.SELECT_PROJECTS)
+    return await fetch_all(conn, sql.SELECT_VISIBLE_PROJECTS, {"actor_id": actor.id})
 
 
 async def project_issue_types(conn: Conn, project_id: int) -> list[DictRow]:
@@ -40,9 +52,9 @@ async def project_issue_types(conn: Conn, project_id: int) -> list[DictRow]:
     return await fetch_all(conn, sql.SELECT_PROJECT_ISSUE_TYPES, {"project_id": project_id})
 
 
-async def project_statuses(conn: Conn, workflow_id: int) -> list[DictRow]:
-    """Statuses of a project's workflow."""
-    return await fetch_all(conn, sql.SELECT_WORKFLOW_STATUSES, {"workflow_id": workflow_id})
+async def project_statuses(conn: Conn, project_id: int) -> list[DictRow]:
+    """Statuses of every workflow the project's issues follow."""
+    return await fetch_all(conn, sql.SELECT_PROJECT_STATUSES, {"project_id": project_id})
 
 
 async def do_create_project(
@@ -54,9 +66,11 @@ async def do_create_project(
     lead: str | None = None,
     description: str = "",
     issue_types: list[str] | None = None,
+    workflow_scheme: int | None = None,
+    permission_scheme: int | None = None,
 ) -> DictRow:
-    """Create a project (system administrators only)."""
-    require_admin(actor)
+    """Create a project (system administrators only); it uses the software workflow unless told otherwise."""
+    require_global_permission(actor)
     if not PROJECT_KEY.match(key):
         raise ValidationError(
             "Project keys are 2-10 uppercase letters or digits and start with a letter",
@@ -71,6 +85,16 @@ async def do_create_project(
             "Unknown issue type",
             errors={"issue_types": f"unknown: {', '.join(unknown)}" if unknown else "at least one is required"},
         )
+    workflow_scheme_id = workflow_scheme or DEFAULT_WORKFLOW_SCHEME_ID
+    if not await fetch_val(conn, sql.SCHEME_EXISTS, {"id": workflow_scheme_id}):
+        raise ValidationError(
+            "Unknown workflow scheme", errors={"workflow_scheme": f"{workflow_scheme_id} does not exist"}
+        )
+    permission_scheme_id = permission_scheme or DEFAULT_PERMISSION_SCHEME_ID
+    if not await fetch_val(conn, sql.PERMISSION_SCHEME_EXISTS, {"id": permission_scheme_id}):
+        raise ValidationError(
+            "Unknown permission scheme", errors={"permission_scheme": f"{permission_scheme_id} does not exist"}
+        )
     project_id = await fetch_val(
         conn,
         sql.INSERT_PROJECT,
@@ -79,7 +103,8 @@ async def do_create_project(
             "name": name,
             "description": description,
             "lead_id": lead_row["id"],
-            "workflow_id": DEFAULT_WORKFLOW_ID,
+            "workflow_scheme_id": workflow_scheme_id,
+            "permission_scheme_id": permission_scheme_id,
         },
     )
     if project_id is None:

@@ -1,8 +1,24 @@
 """SQL of the projects domain."""
 
+from tracker.permissions import GRANTS_LATERAL
+
 PROJECT_COLUMNS = """
-p.id, p.key, p.name, p.description, p.workflow_id, p.created_at,
-u.username AS lead_username, u.display_name AS lead_display_name
+p.id, p.key, p.name, p.description, p.workflow_id, p.workflow_scheme_id, p.permission_scheme_id, p.lead_id,
+p.created_at, u.username AS lead_username, u.display_name AS lead_display_name
+"""
+
+# A project with what %(actor_id)s holds in it: load and authorize in one round trip.
+SELECT_PROJECT_WITH_GRANTS = f"""
+SELECT {PROJECT_COLUMNS}, grants.perm_always, grants.perm_reporter, grants.perm_assignee
+FROM projects p JOIN users u ON u.id = p.lead_id {GRANTS_LATERAL}
+WHERE p.key = %(key)s
+"""
+
+# Projects the actor sees: browse held outright, or on the issues it reports or is assigned to.
+SELECT_VISIBLE_PROJECTS = f"""
+SELECT {PROJECT_COLUMNS} FROM projects p JOIN users u ON u.id = p.lead_id {GRANTS_LATERAL}
+WHERE 'BROWSE_PROJECTS' = ANY(grants.perm_always || grants.perm_reporter || grants.perm_assignee)
+ORDER BY p.key
 """
 
 SELECT_PROJECT_BY_KEY = f"""
@@ -18,8 +34,9 @@ SELECT {PROJECT_COLUMNS} FROM projects p JOIN users u ON u.id = p.lead_id ORDER 
 """
 
 INSERT_PROJECT = """
-INSERT INTO projects (key, name, description, lead_id, workflow_id)
-VALUES (%(key)s, %(name)s, %(description)s, %(lead_id)s, %(workflow_id)s)
+INSERT INTO projects (key, name, description, lead_id, workflow_id, workflow_scheme_id, permission_scheme_id)
+SELECT %(key)s, %(name)s, %(description)s, %(lead_id)s, ws.default_workflow_id, ws.id, %(permission_scheme_id)s
+FROM workflow_schemes ws WHERE ws.id = %(workflow_scheme_id)s
 ON CONFLICT (key) DO NOTHING
 RETURNING id
 """
@@ -46,9 +63,16 @@ SELECT_PRIORITIES = "SELECT id, name, sequence FROM priorities ORDER BY sequence
 SELECT_STATUSES = "SELECT id, name, category FROM statuses ORDER BY id"
 SELECT_RESOLUTIONS = "SELECT id, name, description FROM resolutions ORDER BY id"
 
-SELECT_WORKFLOW_STATUSES = """
-SELECT s.id, s.name, s.category FROM workflow_statuses ws JOIN statuses s ON s.id = ws.status_id
-WHERE ws.workflow_id = %(workflow_id)s ORDER BY s.id
+# Statuses of every workflow the project's scheme uses.
+SELECT_PROJECT_STATUSES = """
+SELECT s.id, s.name, s.category
+FROM projects p JOIN workflow_schemes sc ON sc.id = p.workflow_scheme_id
+JOIN workflow_statuses ws ON ws.workflow_id = sc.default_workflow_id
+    OR ws.workflow_id IN (SELECT m.workflow_id FROM workflow_scheme_mappings m WHERE m.scheme_id = sc.id)
+JOIN statuses s ON s.id = ws.status_id
+WHERE p.id = %(project_id)s GROUP BY s.id ORDER BY min(ws.position), s.id
 """
+SCHEME_EXISTS = "SELECT EXISTS (SELECT 1 FROM workflow_schemes WHERE id = %(id)s)"
+PERMISSION_SCHEME_EXISTS = "SELECT EXISTS (SELECT 1 FROM permission_schemes WHERE id = %(id)s)"
 
 DELETE_PROJECT = "DELETE FROM projects WHERE id = %(id)s"

@@ -1,0 +1,1 @@
+"""The pipeline's consumers: plain async functions over batches of events, run by a broker or in-process."""

@@ -1,0 +1,213 @@
+"""search.index: keeps the Elasticsearch issue index current with bulk upserts under external versioning.
+
+An event says *which* issue changed; the document is always built from the issue's current row in PostgreSQL
+(the source of truth) and indexed with `version_type=external` and the row's `version`, so a stale or replayed
+event can never overwrite a newer document (Elasticsearch answers 409, which counts as done). A deleted issue is
+deleted with version + 1 (the delete event carries the last version the issue had).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from jql.es_mapping import index_body, issue_document
+from pipelines import metrics
+from pipelines.topology import SEARCH
+from tracker.db import Conn, connect, fetch_all
+from tracker.events import Event
+from tracker.issues.repository import ISSUE_SELECT
+
+DEFAULT_INDEX = "tracklake-issues"
+
+SELECT_ISSUES = ISSUE_SELECT + " WHERE i.id = ANY(%(ids)s)"
+SELECT_EXTRAS = """
+SELECT i.id,
+       (SELECT sequence FROM priorities WHERE id = i.priority_id) AS priority_rank,
+       (SELECT coalesce(array_agg(w.user_id ORDER BY w.user_id), '{}') FROM issue_watchers w WHERE w.issue_id = i.id)
+           AS watcher_ids,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('body', c.body) ORDER BY c.id), '[]') FROM comments c
+           WHERE c.issue_id = i.id) AS comments
+FROM issues i WHERE i.id = ANY(%(ids)s)
+"""
+SELECT_HISTORY = """
+SELECT id, issue_id, field, from_value, to_value, actor_id, occurred_at, is_create FROM issue_history
+WHERE issue_id = ANY(%(ids)s) ORDER BY issue_id, occurred_at, id
+"""
+
+
+def document(row: Mapping[str, Any], extras: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ES document of an issue row (as ISSUE_SELECT returns it) with its looked-up extras and history."""
+    return issue_document(
+        row,
+        history,
+        extra={
+            "project_key": row["project_key"],
+            "project_name": row["project_name"],
+            "issue_type_name": row["type_name"],
+            "status_name": row["status_name"],
+            "resolution_name": row["resolution_name"],
+            "priority_rank": extras.get("priority_rank"),
+            "assignee_name": row["assignee_username"],
+            "reporter_name": row["reporter_username"],
+            "parent_key": row["parent_key"],
+            "comments": list(extras.get("comments") or []),
+            "watcher_ids": list(extras.get("watcher_ids") or []),
+        },
+    )
+
+
+def bulk_actions(
+    index: str,
+    events: Sequence[Event],
+    rows: Mapping[int, Mapping[str, Any]],
+    documents: Mapping[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The bulk operations for a batch: one per issue, the current row's document or a delete.
+
+    `rows` are the current issue rows by id (missing = deleted), `documents` their ES documents.
+    """
+    actions: list[dict[str, Any]] = []
+    last: dict[int, Event] = {}
+    for event in events:
+        if event.issue_id is not None:
+            last[event.issue_id] = event
+    for issue_id, event in last.items():
+        row = rows.get(issue_id)
+        if row is not None:
+            actions.append(
+                {
+                    "_op_type": "index",
+                    "_index": index,
+                    "_id": str(issue_id),
+                    "version": row["version"],
+                    "version_type": "external",
+                    "_source": documents[issue_id],
+                }
+            )
+        elif event.type == "issue.deleted":
+            actions.append(
+                {
+                    "_op_type": "delete",
+                    "_index": index,
+                    "_id": str(issue_id),
+                    "version": (event.version or 0) + 1,
+                    "version_type": "external",
+                }
+            )
+    return actions
+
+
+def to_bulk_body(actions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The NDJSON lines of `POST _bulk` for the actions."""
+    body: list[dict[str, Any]] = []
+    for action in actions:
+        meta = {
+            "_index": action["_index"],
+            "_id": action["_id"],
+            "version": action["version"],
+            "version_type": action["version_type"],
+        }
+        body.append({action["_op_type"]: meta})
+        if action["_op_type"] == "index":
+            body.append(action["_source"])
+    return body
+
+
+def bulk_errors(response: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Item errors of a bulk response that are real failures (a version conflict means a newer doc is there)."""
+    failed = []
+    for item in response.get("items", []):
+        ((op, result),) = item.items()
+        status = result.get("status", 200)
+        if status < 300 or status == 409 or (op == "delete" and status == 404):
+            continue
+        failed.append(result)
+    return failed
+
+
+async def load_documents(conn: Conn, issue_ids: Sequence[int]) -> tuple[dict[int, Any], dict[int, dict[str, Any]]]:
+    """Current rows and documents of the issues that still exist."""
+    rows = {r["id"]: r for r in await fetch_all(conn, SELECT_ISSUES, {"ids": list(issue_ids)})}
+    if not rows:
+        return {}, {}
+    extras = {r["id"]: r for r in await fetch_all(conn, SELECT_EXTRAS, {"ids": list(rows)})}
+    history: dict[int, list[Any]] = {}
+    for h in await fetch_all(conn, SELECT_HISTORY, {"ids": list(rows)}):
+        history.setdefault(h["issue_id"], []).append(h)
+    return rows, {i: document(r, extras.get(i, {}), history.get(i, [])) for i, r in rows.items()}
+
+
+class SearchIndexer:
+    name = SEARCH
+    skip_stale = True
+
+    def __init__(self, es: Any, database_url: str, index: str = DEFAULT_INDEX) -> None:
+        self.es = es
+        self.database_url = database_url
+        self.index = index
+
+    async def apply(self, events: Sequence[Event], token: str) -> None:
+        ids = sorted({e.issue_id for e in events if e.issue_id is not None})
+        if not ids:
+            return
+        async with await connect(self.database_url, autocommit=True) as conn:
+            rows, documents = await load_documents(conn, ids)
+        actions = bulk_actions(self.index, events, rows, documents)
+        if actions:
+            response = await self.es.bulk(operations=to_bulk_body(actions), refresh=False)
+            if response.get("errors") and (failed := bulk_errors(response)):
+                raise RuntimeError(f"{len(failed)} bulk item(s) failed, first: {failed[0]}")
+        metrics.observe_lag(self.name, (e.occurred_at for e in events))
+
+    async def landed(self, pending: Sequence[tuple[Event, str]]) -> set[uuid.UUID]:
+        return set()  # re-indexing the current row is harmless
+
+
+async def ensure_index(es: Any, index: str = DEFAULT_INDEX) -> bool:
+    """Create the issue index with its mapping when missing; True when created."""
+    if await es.indices.exists(index=index):
+        return False
+    await es.indices.create(index=index, **index_body())
+    return True
+
+
+async def _all_issue_ids(conn: Conn, page: int) -> AsyncIterator[list[int]]:
+    after = 0
+    while True:
+        cur = await conn.execute(
+            "SELECT id FROM issues WHERE id > %(after)s ORDER BY id LIMIT %(n)s", {"after": after, "n": page}
+        )
+        ids = [r["id"] for r in await cur.fetchall()]
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+async def reindex(es: Any, database_url: str, index: str = DEFAULT_INDEX, *, page: int = 500) -> int:
+    """Index every issue from PostgreSQL (external versions make it safe while the indexer runs); returns the count."""
+    await ensure_index(es, index)
+    total = 0
+    async with await connect(database_url, autocommit=True) as conn:
+        async for ids in _all_issue_ids(conn, page):
+            rows, documents = await load_documents(conn, ids)
+            actions = [
+                {
+                    "_op_type": "index",
+                    "_index": index,
+                    "_id": str(i),
+                    "version": r["version"],
+                    "version_type": "external",
+                    "_source": documents[i],
+                }
+                for i, r in rows.items()
+            ]
+            if actions:
+                response = await es.bulk(operations=to_bulk_body(actions))
+                if response.get("errors") and (failed := bulk_errors(response)):
+                    raise RuntimeError(f"{len(failed)} bulk item(s) failed, first: {failed[0]}")
+            total += len(actions)
+    await es.indices.refresh(index=index)
+    return total

@@ -1,0 +1,1 @@
+"""Typed custom fields: definitions, contexts and options, and one module per field type."""

@@ -1,0 +1,760 @@
+"""Parsing and checking a Jira bundle, and rebuilding each issue's initial values (pure: no database).
+
+Every value stays in Jira's terms (see models.py). An issue with a malformed part is rejected whole, with the path
+of the part (`issues[3].fields.status`); an inconsistency that does not stop the import (a changelog that does not
+lead to the current value, a truncated changelog) is a warning.
+
+Initial values are found by walking each field's changelog backwards from the issue's current value: the value
+before a change is its `from`, so the value at creation is the `from` of the field's oldest change, or the current
+value when the field never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tracker.importer.bundle import Bundle, Origin
+from tracker.importer.models import (
+    FIELDS,
+    History,
+    Item,
+    JiraBoard,
+    JiraColumn,
+    JiraIssueType,
+    JiraProject,
+    JiraSprint,
+    JiraStatus,
+    JiraUser,
+    ParsedIssue,
+    Problem,
+    Value,
+)
+from tracker.issues.models import format_number
+
+STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
+SPRINT_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-sprint"
+EPIC_LINK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-epic-link"
+RANK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-lexo-rank"
+STORY_POINT_NAMES = ("story points", "story point estimate")
+ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-([1-9][0-9]{0,8})$")
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+SPRINT_IN_TEXT = re.compile(r"\bid=(\d+)")
+SYSTEM_FIELDS = {
+    "status", "resolution", "priority", "issuetype", "assignee", "reporter", "summary", "description", "labels",
+    "duedate",
+}  # fmt: skip
+PARENT_FIELDS = {"parent", "issueparentassociation", "epic link"}
+USER_FIELDS = {"assignee", "reporter"}
+MAX_SUMMARY = 255
+MAX_SP = Decimal("100000000")
+
+
+class Reject(Exception):
+    """The issue (or item) being read is malformed at `suffix` (relative to its origin)."""
+
+    def __init__(self, suffix: str, message: str, *, silent: bool = False) -> None:
+        super().__init__(message)
+        self.suffix = suffix
+        self.message = message
+        self.silent = silent  # already reported once (e.g. the issue's project was rejected)
+
+
+@dataclass
+class FieldMap:
+    """Jira's custom fields that tracklake models as system fields, found by type or name (never by id)."""
+
+    story_points: list[str] = field(default_factory=list)
+    sprint: list[str] = field(default_factory=list)
+    epic_link: list[str] = field(default_factory=list)
+    rank: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedBundle:
+    """Everything the import writes, in Jira's terms, plus what was rejected or looked wrong."""
+
+    users: dict[str, JiraUser]
+    statuses: dict[str, JiraStatus]
+    issue_types: dict[str, JiraIssueType]
+    projects: dict[str, JiraProject]
+    boards: list[JiraBoard]
+    sprints: list[JiraSprint]
+    issues: list[ParsedIssue]
+    fields: FieldMap
+    problems: list[Problem]
+    rejected: dict[str, int]
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    """A Jira date-time (`2024-01-15T10:20:30.000+0000`); naive ones are UTC."""
+    if not isinstance(value, str):
+        raise Reject(where, "a date-time like 2024-01-15T10:20:30.000+0000 is required")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Reject(where, f"'{value[:40]}' is not a date-time like 2024-01-15T10:20:30.000+0000") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _optional_time(value: Any, where: str) -> datetime | None:
+    return None if value in (None, "") else parse_time(value, where)
+
+
+def number_text(value: Any, where: str) -> str | None:
+    """A story point value as tracklake writes it ('5', '0.5'); None when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Reject(where, "must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise Reject(where, f"'{str(value)[:40]}' is not a number") from None
+    if not number.is_finite() or number < 0 or number >= MAX_SP:
+        raise Reject(where, "must be a number between 0 and 99999999.99")
+    return format_number(number.quantize(Decimal("0.01")))
+
+
+def sprint_ids(value: Any, where: str) -> frozenset[str]:
+    """Jira sprint ids from a Sprint field value: objects, ids, 'Sprint@..[id=101,..]' texts or '101, 102'."""
+    if value is None or value == "":
+        return frozenset()
+    if isinstance(value, list):
+        values = value
+    elif isinstance(value, str) and "id=" not in value:
+        values = value.split(",")  # a changelog value: '101, 102'
+    else:
+        values = [value]
+    out: set[str] = set()
+    for n, v in enumerate(values):
+        ref: Any = v.get("id") if isinstance(v, Mapping) else v
+        if isinstance(ref, str):
+            match = SPRINT_IN_TEXT.search(ref)
+            ref = match.group(1) if match else ref.strip()
+            if ref == "":
+                continue
+        if isinstance(ref, bool) or not (isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())):
+            raise Reject(f"{where}[{n}]" if isinstance(value, list) else where, "is not a sprint or a sprint id")
+        out.add(str(int(ref)))
+    return frozenset(out)
+
+
+def _adf_text(node: Any) -> str:
+    """Plain text of an Atlassian Document Format description (REST API v3)."""
+    if isinstance(node, Mapping):
+        if node.get("type") == "text":
+            return str(node.get("text") or "")
+        inner = "".join(_adf_text(c) for c in node.get("content") or [])
+        block = node.get("type") in ("paragraph", "heading", "listItem", "codeBlock", "blockquote", "rule")
+        return inner + ("\n" if block else "")
+    if isinstance(node, list):
+        return "".join(_adf_text(c) for c in node)
+    return ""
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        value = _adf_text(value).strip()
+    if not isinstance(value, str):
+        raise Reject(where, "must be text")
+    return value.replace("\r\n", "\n") or None
+
+
+def _labels(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Reject(where, "must be a list of labels")
+    out: list[str] = []
+    for n, label in enumerate(value):
+        if not isinstance(label, str) or not label or len(label) > 255 or any(c.isspace() for c in label):
+            raise Reject(f"{where}[{n}]", "a label is 1-255 characters without spaces")
+        if label not in out:
+            out.append(label)
+    return tuple(out)
+
+
+def _date(value: Any, where: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        raise Reject(where, f"'{str(value)[:40]}' is not a date like 2024-12-31") from None
+
+
+def same(field_name: str, a: Value, b: Value) -> bool:
+    """Whether two values of a field are the same (labels in any order)."""
+    if field_name == "labels":
+        return sorted(a or ()) == sorted(b or ())
+    if field_name in ("summary", "description"):
+        return (a or "").strip() == (b or "").strip()
+    return bool(a == b)
+
+
+class Parser:
+    """Reads a bundle section by section; issues last, since they refer to everything else."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.problems: list[Problem] = []
+        self.rejected: dict[str, int] = {}
+        self.users: dict[str, JiraUser] = {}
+        self.user_refs: dict[str, str] = {}
+        self.status_ids: dict[str, str] = {}
+        self.statuses: dict[str, JiraStatus] = {}
+        self.types: dict[str, JiraIssueType] = {}
+        self.projects: dict[str, JiraProject] = {}
+        self.project_ids: dict[str, str] = {}
+        self.bad_projects: dict[str, str] = {}
+        self.fields = FieldMap()
+        self.here: Origin | None = None  # the item being read: helpers report paths relative to it
+
+    def problem(self, path: str, message: str, level: str = "error") -> None:
+        self.problems.append(Problem(path, message, "error" if level == "error" else "warning"))
+
+    def warn(self, suffix: str, message: str) -> None:
+        self.problem(self.here.path(suffix) if self.here else suffix.lstrip(".") or "bundle", message, "warning")
+
+    def reject(self, section: str, origin: Origin, exc: Reject) -> None:
+        self.rejected[section] = self.rejected.get(section, 0) + 1
+        if not exc.silent:
+            self.problem(origin.path(exc.suffix), exc.message)
+
+    # -- users ---------------------------------------------------------------------------------------------------
+
+    def user(self, obj: Any, where: str) -> str | None:
+        """The external id of a user object (registered on first sight), None for no user."""
+        if obj is None:
+            return None
+        if isinstance(obj, str):
+            return self.user_ref(obj, None)
+        if not isinstance(obj, Mapping):
+            raise Reject(where, "must be a user object")
+        refs = [str(obj[k]) for k in ("accountId", "key", "name") if isinstance(obj.get(k), str | int) and obj[k] != ""]
+        if not refs:
+            raise Reject(where, "a user needs an accountId, key or name")
+        for ref in refs:
+            if ref in self.user_refs:
+                return self.user_refs[ref]
+        email = obj.get("emailAddress") if isinstance(obj.get("emailAddress"), str) else None
+        display = obj.get("displayName") if isinstance(obj.get("displayName"), str) else None
+        login = obj.get("name") if isinstance(obj.get("name"), str) else None
+        wanted = login or (email.split("@")[0] if email else None) or display or refs[0]
+        user = JiraUser(refs[0], wanted, (display or login or refs[0])[:255], email, obj.get("active") is not False)
+        self.users[user.external_id] = user
+        for ref in refs:
+            self.user_refs[ref] = user.external_id
+        return user.external_id
+
+    def user_ref(self, ref: str, display: str | None) -> str:
+        """A user named only by an id (changelog values): known, or a stub for a user Jira no longer lists."""
+        known = self.user_refs.get(ref)
+        if known is not None:
+            return known
+        user = JiraUser(ref, ref, (display or ref)[:255], None, active=False)
+        self.users[ref] = user
+        self.user_refs[ref] = ref
+        return ref
+
+    # -- statuses, fields, projects ------------------------------------------------------------------------------
+
+    def status(self, obj: Any, where: str) -> str:
+        """The (lowercase) name of a status object, registered on first sight."""
+        if not isinstance(obj, Mapping):
+            raise Reject(where, "must be a status object")
+        sid = str(obj["id"]) if obj.get("id") is not None else None
+        if sid is not None and sid in self.status_ids:
+            return self.status_ids[sid]
+        name = obj.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 255:
+            raise Reject(f"{where}.name", "a status needs a name of 1-255 characters")
+        lower = name.strip().lower()
+        category_obj = obj.get("statusCategory")
+        key = category_obj.get("key") if isinstance(category_obj, Mapping) else None
+        if key is None and lower in self.statuses:
+            category = self.statuses[lower].category
+        else:
+            category = STATUS_CATEGORIES.get(str(key)) if key is not None else None
+            if category is None:
+                raise Reject(f"{where}.statusCategory.key", f"'{key}' is not one of new, indeterminate, done")
+        known = self.statuses.get(lower)
+        if known is None:
+            self.statuses[lower] = JiraStatus(name.strip(), category)
+        elif known.category != category:
+            self.warn(
+                where,
+                f"two statuses are called '{name.strip()}' with different categories; both become one with the "
+                f"category {known.category}",
+            )
+        if sid is not None:
+            self.status_ids[sid] = lower
+        return lower
+
+    def status_ref(self, raw: Any, string: Any, where: str) -> str | None:
+        """A status named in a changelog item by id (and name)."""
+        if raw is None and string is None:
+            return None
+        if raw is not None and str(raw) in self.status_ids:
+            return self.status_ids[str(raw)]
+        if isinstance(string, str) and string.strip().lower() in self.statuses:
+            return string.strip().lower()
+        raise Reject(where, f"status {raw} ('{string}') is not among the bundle's statuses")
+
+    def issue_type(self, obj: Any, where: str) -> str:
+        if not isinstance(obj, Mapping) or not isinstance(obj.get("name"), str) or not obj["name"].strip():
+            raise Reject(where, "must be an issue type object with a name")
+        name = obj["name"].strip()[:255]
+        lower = name.lower()
+        if lower not in self.types:
+            level = obj.get("hierarchyLevel")
+            subtask = obj.get("subtask") is True
+            self.types[lower] = JiraIssueType(
+                name, subtask, level if isinstance(level, int) and not isinstance(level, bool) else -1 if subtask else 0
+            )
+        return lower
+
+    def read_fields(self) -> None:
+        for origin, f in self.bundle.items("fields"):
+            if not isinstance(f, Mapping) or not isinstance(f.get("id"), str):
+                self.problem(origin.path(), "a field needs an id")
+                continue
+            schema = f.get("schema") if isinstance(f.get("schema"), Mapping) else {}
+            custom = schema.get("custom")
+            name = str(f.get("name") or "").strip().lower()
+            if custom == SPRINT_FIELD_TYPE:
+                self.fields.sprint.append(f["id"])
+            elif custom == EPIC_LINK_FIELD_TYPE:
+                self.fields.epic_link.append(f["id"])
+            elif custom == RANK_FIELD_TYPE:
+                self.fields.rank.append(f["id"])
+            elif name in STORY_POINT_NAMES:
+                self.fields.story_points.append(f["id"])
+        found = (("Story Points", self.fields.story_points), ("Sprint", self.fields.sprint))
+        missing = [name for name, ids in found if not ids]
+        if self.bundle.count("issues") and missing:
+            self.problem(
+                "fields",
+                f"no {' or '.join(missing)} field among the bundle's fields: its values are kept as text in history only",
+                "warning",
+            )
+
+    def project(self, key: str, obj: Any, where: str) -> JiraProject:
+        """The project of an issue: from the projects section, else from the issue's own project object."""
+        if key in self.bad_projects:
+            raise Reject(where, f"project {key} was rejected", silent=True)
+        known = self.projects.get(key)
+        if known is not None:
+            return known
+        if not PROJECT_KEY.match(key):
+            self.bad_projects[key] = where
+            self.problem(
+                self.here.path(where) if self.here else where,
+                f"'{key}' is not a tracklake project key (2-10 letters or digits); its issues are skipped",
+            )
+            raise Reject(where, "", silent=True)
+        obj = obj if isinstance(obj, Mapping) else {}
+        project = JiraProject(None, str(obj.get("id") or key), key, str(obj.get("name") or key)[:255] or key)
+        self.projects[key] = project
+        return project
+
+    def read_projects(self) -> None:
+        for origin, p in self.bundle.items("projects"):
+            self.here = origin
+            try:
+                if not isinstance(p, Mapping):
+                    raise Reject("", "must be a project object")
+                key = p.get("key")
+                if not isinstance(key, str) or not PROJECT_KEY.match(key):
+                    self.bad_projects[str(key)] = origin.path(".key")
+                    raise Reject(".key", f"'{key}' is not a tracklake project key (2-10 letters or digits); "
+                                 "its issues are skipped")  # fmt: skip
+                name = p.get("name") if isinstance(p.get("name"), str) and p["name"].strip() else key
+                project = JiraProject(origin, str(p.get("id") or key), key, name.strip()[:255])
+                project.description = p["description"] if isinstance(p.get("description"), str) else ""
+                project.lead = self.user(p.get("lead"), ".lead") if p.get("lead") else None
+                types = p.get("issueTypes") or []
+                if not isinstance(types, list):
+                    raise Reject(".issueTypes", "must be a list of issue types")
+                for n, t in enumerate(types):
+                    name_lower = self.issue_type(t, f".issueTypes[{n}]")
+                    project.issue_types.append(self.types[name_lower].name)
+                if key in self.projects:
+                    self.problem(origin.path(), f"project {key} appears twice; the first is used", "warning")
+                    continue
+                self.projects[key] = project
+                self.project_ids[project.external_id] = key
+            except Reject as exc:
+                self.reject("projects", origin, exc)
+
+    # -- boards and sprints --------------------------------------------------------------------------------------
+
+    def read_boards(self) -> list[JiraBoard]:
+        boards: list[JiraBoard] = []
+        seen: set[str] = set()
+        for origin, b in self.bundle.items("boards"):
+            try:
+                boards.append(self._board(origin, b, seen))
+            except Reject as exc:
+                self.reject("boards", origin, exc)
+        return boards
+
+    def _board(self, origin: Origin, b: Any, seen: set[str]) -> JiraBoard:
+        if not isinstance(b, Mapping) or not isinstance(b.get("id"), int | str) or isinstance(b.get("id"), bool):
+            raise Reject(".id", "a board needs an id")
+        external_id = str(b["id"])
+        if external_id in seen:
+            raise Reject(".id", f"board {external_id} appears twice")
+        seen.add(external_id)
+        kind = str(b.get("type") or "").lower()
+        if kind not in ("scrum", "kanban"):
+            raise Reject(".type", f"'{b.get('type')}' boards are not supported: scrum or kanban")
+        location = b.get("location") if isinstance(b.get("location"), Mapping) else {}
+        key = location.get("projectKey") or self.project_ids.get(str(location.get("projectId")))
+        if not isinstance(key, str) or key not in self.projects:
+            raise Reject(".location.projectKey", f"the board's project ({key}) is not in the bundle")
+        config = b.get("configuration") if isinstance(b.get("configuration"), Mapping) else {}
+        column_config = config.get("columnConfig") if isinstance(config.get("columnConfig"), Mapping) else {}
+        raw_columns = column_config.get("columns")
+        if not isinstance(raw_columns, list) or not raw_columns:
+            raise Reject(".configuration.columnConfig.columns", "a board needs its columns")
+        columns: list[JiraColumn] = []
+        placed: set[str] = set()
+        for n, c in enumerate(raw_columns):
+            where = f".configuration.columnConfig.columns[{n}]"
+            if not isinstance(c, Mapping) or not isinstance(c.get("name"), str) or not c["name"].strip():
+                raise Reject(where, "a column needs a name")
+            names: list[str] = []
+            for k, s in enumerate(c.get("statuses") or []):
+                sid = str(s.get("id")) if isinstance(s, Mapping) else str(s)
+                lower = self.status_ids.get(sid)
+                if lower is None:
+                    self.problem(origin.path(f"{where}.statuses[{k}]"), f"status {sid} is unknown; left out", "warning")
+                elif lower not in placed:
+                    placed.add(lower)
+                    names.append(lower)
+            limits = [c.get(k) if isinstance(c.get(k), int) and not isinstance(c.get(k), bool) else None for k in ("min", "max")]
+            columns.append(JiraColumn(c["name"].strip()[:255], names, limits[0], limits[1]))
+        if not columns[-1].statuses:
+            raise Reject(f".configuration.columnConfig.columns[{len(columns) - 1}]", "the rightmost column has no status")
+        project = self.projects[key]
+        for column in columns:
+            for lower in column.statuses:
+                project.statuses.setdefault(lower)
+        estimation = config.get("estimation") if isinstance(config.get("estimation"), Mapping) else None
+        field_obj = estimation.get("field") if estimation and isinstance(estimation.get("field"), Mapping) else {}
+        field_id = field_obj.get("fieldId")
+        if estimation is None:
+            measure = "story_points" if self.fields.story_points else "issue_count"
+        elif field_id in self.fields.story_points:
+            measure = "story_points"
+        else:
+            measure = "issue_count"
+            if field_id:
+                self.problem(origin.path(".configuration.estimation"), f"estimation by {field_id} is counted as issue count", "warning")
+        filter_obj = config.get("filter") if isinstance(config.get("filter"), Mapping) else b.get("filter")
+        jql = filter_obj.get("jql") if isinstance(filter_obj, Mapping) else None
+        name = b.get("name") if isinstance(b.get("name"), str) and b["name"].strip() else f"Board {external_id}"
+        return JiraBoard(origin, external_id, name.strip()[:255], kind, key, columns, measure, jql if isinstance(jql, str) else None)
+
+    def read_sprints(self, boards: list[JiraBoard]) -> list[JiraSprint]:
+        board_ids = {b.external_id for b in boards}
+        sprints: list[JiraSprint] = []
+        seen: set[str] = set()
+        for origin, s in self.bundle.items("sprints"):
+            try:
+                sprint = self._sprint(origin, s)
+                if sprint.external_id in seen:
+                    raise Reject(".id", f"sprint {sprint.external_id} appears twice")
+                if sprint.board_id not in board_ids:
+                    raise Reject(".originBoardId", f"board {sprint.board_id} is not in the bundle")
+                seen.add(sprint.external_id)
+                sprints.append(sprint)
+            except Reject as exc:
+                self.reject("sprints", origin, exc)
+        return sprints
+
+    def _sprint(self, origin: Origin, s: Any) -> JiraSprint:
+        if not isinstance(s, Mapping) or isinstance(s.get("id"), bool) or not str(s.get("id") or "").isdigit():
+            raise Reject(".id", "a sprint needs a numeric id")
+        state = str(s.get("state") or "").lower()
+        if state not in ("future", "active", "closed"):
+            raise Reject(".state", f"'{s.get('state')}' is not future, active or closed")
+        board = s.get("originBoardId", s.get("boardId", s.get("rapidViewId")))
+        start = _optional_time(s.get("startDate"), ".startDate")
+        end = _optional_time(s.get("endDate"), ".endDate")
+        completed = _optional_time(s.get("completeDate"), ".completeDate")
+        if state != "future" and (start is None or end is None):
+            raise Reject(".startDate", f"an {state} sprint needs a startDate and an endDate")
+        if start is not None and end is not None and end <= start:
+            raise Reject(".endDate", "a sprint must end after it starts")
+        if state == "closed" and completed is None:
+            completed = end
+        name = s.get("name") if isinstance(s.get("name"), str) and s["name"].strip() else f"Sprint {s['id']}"
+        return JiraSprint(
+            origin,
+            str(int(s["id"])),
+            name.strip()[:255],
+            state,
+            str(board),
+            s["goal"] if isinstance(s.get("goal"), str) else "",
+            start,
+            end,
+            _optional_time(s.get("activatedDate"), ".activatedDate") or start,
+            completed if state == "closed" else None,
+            _optional_time(s.get("createdDate"), ".createdDate"),
+        )
+
+    # -- issues --------------------------------------------------------------------------------------------------
+
+    def canonical_field(self, item: Mapping[str, Any]) -> str | None:
+        """The tracklake field a changelog item changes, or None to keep it as text only."""
+        field_id = item.get("fieldId")
+        name = str(item.get("field") or "").strip().lower()
+        if self.fields.story_points and (field_id in self.fields.story_points or name in STORY_POINT_NAMES):
+            return "Story Points"
+        if self.fields.sprint and (field_id in self.fields.sprint or name == "sprint"):
+            return "Sprint"
+        if field_id in self.fields.epic_link or name in PARENT_FIELDS:
+            return "parent"
+        if name in SYSTEM_FIELDS and item.get("fieldtype", "jira") == "jira":
+            return name
+        return None
+
+    def item_value(self, name: str, raw: Any, string: Any, where: str) -> Value:
+        """One side of a changelog item in Jira space."""
+        if name == "status":
+            return self.status_ref(raw, string, where)
+        if name in USER_FIELDS:
+            return None if raw in (None, "") else self.user_ref(str(raw), string if isinstance(string, str) else None)
+        if name in ("issuetype", "priority", "resolution"):
+            return string.strip() if isinstance(string, str) and string.strip() else None
+        if name in ("summary", "description"):
+            return _text(string, where)
+        if name == "labels":
+            return tuple(dict.fromkeys(str(string).split())) if string else ()
+        if name == "duedate":
+            return _date(raw if raw not in (None, "") else string, where)
+        if name == "Story Points":
+            return number_text(raw if raw not in (None, "") else string, where)
+        if name == "Sprint":
+            return sprint_ids(raw if raw is not None else string, where)
+        if name == "parent":
+            return string.strip() if isinstance(string, str) and ISSUE_KEY.match(string.strip()) else None
+        return None
+
+    def history(self, h: Any, where: str, issue_id: str, n: int) -> History:
+        if not isinstance(h, Mapping):
+            raise Reject(where, "must be a history object")
+        created = parse_time(h.get("created"), f"{where}.created")
+        hid = h.get("id")
+        external_id = str(hid) if isinstance(hid, int | str) and not isinstance(hid, bool) and str(hid) else None
+        author = self.user(h.get("author"), f"{where}.author") if h.get("author") else None
+        raw_items = h.get("items")
+        if not isinstance(raw_items, list):
+            raise Reject(f"{where}.items", "must be a list of changed fields")
+        items: list[Item] = []
+        for k, it in enumerate(raw_items):
+            at = f"{where}.items[{k}]"
+            if not isinstance(it, Mapping) or not isinstance(it.get("field"), str) or not it["field"].strip():
+                raise Reject(at, "a changed field needs a field name")
+            name = self.canonical_field(it)
+            before_s, after_s = it.get("fromString"), it.get("toString")
+            before_s = before_s if isinstance(before_s, str) else None if before_s is None else str(before_s)
+            after_s = after_s if isinstance(after_s, str) else None if after_s is None else str(after_s)
+            if name is None:
+                field_type = "custom" if it.get("fieldtype") == "custom" else "jira"
+                items.append(Item(it["field"].strip()[:255], field_type, None, None, before_s, after_s, mapped=False))
+                continue
+            before = self.item_value(name, it.get("from"), before_s, f"{at}.from")
+            after = self.item_value(name, it.get("to"), after_s, f"{at}.to")
+            field_type = "custom" if name in ("Story Points", "Sprint") else "jira"
+            items.append(Item(name, field_type, before, after, before_s, after_s))
+        # Jira gives every history an id; a derived one keeps re-imports idempotent when an export lacks it
+        return History(external_id or f"{issue_id}@{created.isoformat()}#{n}", created, author, items)
+
+    def current(self, fields: Mapping[str, Any], project: JiraProject) -> dict[str, Value]:
+        """The issue's current values (Jira space), each checked."""
+        values: dict[str, Value] = {}
+        summary = fields.get("summary")
+        if not isinstance(summary, str) or not summary.strip() or len(summary.strip()) > MAX_SUMMARY:
+            raise Reject(".fields.summary", "a summary of 1-255 characters is required")
+        values["summary"] = summary.strip()
+        type_name = self.issue_type(fields.get("issuetype"), ".fields.issuetype")
+        if self.types[type_name].name not in project.issue_types:
+            project.issue_types.append(self.types[type_name].name)
+        values["issuetype"] = self.types[type_name].name
+        for name in ("priority", "resolution"):
+            obj = fields.get(name)
+            if obj is not None and (not isinstance(obj, Mapping) or not isinstance(obj.get("name"), str)):
+                raise Reject(f".fields.{name}", f"must be a {name} object with a name")
+            values[name] = obj["name"].strip() if obj else None
+        if fields.get("status") is None:
+            raise Reject(".fields.status", "a status is required")
+        values["status"] = self.status(fields.get("status"), ".fields.status")
+        values["assignee"] = self.user(fields.get("assignee"), ".fields.assignee")
+        values["reporter"] = self.user(fields.get("reporter") or fields.get("creator"), ".fields.reporter")
+        values["description"] = _text(fields.get("description"), ".fields.description")
+        values["labels"] = _labels(fields.get("labels"), ".fields.labels")
+        values["duedate"] = _date(fields.get("duedate"), ".fields.duedate")
+        points = None
+        for fid in self.fields.story_points:
+            points = number_text(fields.get(fid), f".fields.{fid}")
+            if points is not None:
+                break
+        values["Story Points"] = points
+        sprints: frozenset[str] = frozenset()
+        for fid in self.fields.sprint:
+            sprints |= sprint_ids(fields.get(fid), f".fields.{fid}")
+        values["Sprint"] = sprints
+        parent = fields.get("parent")
+        parent_key = parent.get("key") if isinstance(parent, Mapping) else None
+        for fid in self.fields.epic_link:
+            if parent_key is None and isinstance(fields.get(fid), str):
+                parent_key = fields[fid]
+        if parent_key is not None and (not isinstance(parent_key, str) or not ISSUE_KEY.match(parent_key)):
+            raise Reject(".fields.parent", f"'{parent_key}' is not an issue key")
+        values["parent"] = parent_key
+        return values
+
+    def issue(self, origin: Origin, obj: Any) -> ParsedIssue:
+        if not isinstance(obj, Mapping):
+            raise Reject("", "must be an issue object")
+        issue_id = obj.get("id")
+        if isinstance(issue_id, bool) or not isinstance(issue_id, int | str) or not str(issue_id).strip():
+            raise Reject(".id", "an issue needs its Jira id")
+        key = obj.get("key")
+        match = ISSUE_KEY.match(key) if isinstance(key, str) else None
+        if match is None:
+            raise Reject(".key", f"'{key}' is not an issue key like PROJ-123")
+        fields = obj.get("fields")
+        if not isinstance(fields, Mapping):
+            raise Reject(".fields", "an issue needs its fields")
+        project_obj = fields.get("project")
+        project_key = (project_obj.get("key") if isinstance(project_obj, Mapping) else None) or match.group(1)
+        if project_key != match.group(1):
+            raise Reject(".key", f"{key} does not belong to its project {project_key}")
+        project = self.project(match.group(1), project_obj, ".fields.project")
+        created = parse_time(fields.get("created"), ".fields.created")
+        current = self.current(fields, project)
+        changelog = obj.get("changelog") or {}
+        if not isinstance(changelog, Mapping) or not isinstance(changelog.get("histories", []), list):
+            raise Reject(".changelog.histories", "must be a list of histories")
+        raw = changelog.get("histories", [])
+        histories = [self.history(h, f".changelog.histories[{n}]", str(issue_id), n) for n, h in enumerate(raw)]
+        total = changelog.get("total")
+        if isinstance(total, int) and total > len(raw):
+            self.problem(
+                origin.path(".changelog"),
+                f"the changelog holds {len(raw)} of {total} entries: the history starts at the oldest one present",
+                "warning",
+            )
+        histories.sort(key=lambda h: h.created)
+        for h in histories:
+            if h.created < created:
+                h.created = created  # a change cannot precede the creation it changes
+        initial = self.initial(origin, current, histories)
+        updated = _optional_time(fields.get("updated"), ".fields.updated") or created
+        resolved = _optional_time(fields.get("resolutiondate"), ".fields.resolutiondate")
+        rank = next((fields[f] for f in self.fields.rank if isinstance(fields.get(f), str)), None)
+        issue = ParsedIssue(
+            origin, str(issue_id).strip(), key, project.key, int(match.group(2)), created,
+            max([updated, created, *(h.created for h in histories)]),
+            resolved if current["resolution"] is not None else None, current, initial, histories, rank,
+        )  # fmt: skip
+        self.observe(project, issue)
+        return issue
+
+    def initial(self, origin: Origin, current: dict[str, Value], histories: list[History]) -> dict[str, Value]:
+        """Each field's value at creation: walk its changes backwards from the current value."""
+        state = dict(current)
+        broken: list[str] = []
+        for h in reversed(histories):
+            for item in reversed(h.items):
+                if not item.mapped:
+                    continue
+                if not same(item.field, item.after, state[item.field]) and item.field not in broken:
+                    broken.append(item.field)
+                state[item.field] = item.before
+        if broken:
+            self.problem(
+                origin.path(".changelog"),
+                f"the changelog does not lead to the current {', '.join(broken)}: the current values are kept",
+                "warning",
+            )
+        return state
+
+    def observe(self, project: JiraProject, issue: ParsedIssue) -> None:
+        """Note the statuses and moves the project's inferred workflow must allow."""
+        first = issue.initial["status"]
+        if first is not None:
+            project.initial[first] += 1
+            project.statuses.setdefault(first)
+        for h in issue.histories:
+            for item in h.items:
+                if item.field == "status" and item.mapped:
+                    for s in (item.before, item.after):
+                        if s is not None:
+                            project.statuses.setdefault(s)
+                    if item.before is not None and item.after is not None and item.before != item.after:
+                        project.moves.add((item.before, item.after))
+        project.statuses.setdefault(issue.current["status"])
+
+    def read_issues(self) -> list[ParsedIssue]:
+        by_id: dict[str, int] = {}
+        issues: list[ParsedIssue | None] = []
+        for origin, obj in self.bundle.items("issues"):
+            self.here = origin
+            try:
+                issue = self.issue(origin, obj)
+            except Reject as exc:
+                self.reject("issues", origin, exc)
+                continue
+            if issue.external_id in by_id:
+                earlier = issues[by_id[issue.external_id]]
+                assert earlier is not None
+                self.problem(
+                    origin.path(), f"{issue.key} also appears at {earlier.origin.path()}; this later copy is used", "warning"
+                )
+                issues[by_id[issue.external_id]] = None
+            by_id[issue.external_id] = len(issues)
+            issues.append(issue)
+        return [i for i in issues if i is not None]
+
+    def parse(self) -> ParsedBundle:
+        for origin, u in self.bundle.items("users"):
+            self.here = origin
+            try:
+                self.user(u, "")
+            except Reject as exc:
+                self.reject("users", origin, exc)
+        self.read_fields()
+        for origin, s in self.bundle.items("statuses"):
+            self.here = origin
+            try:
+                self.status(s, "")
+            except Reject as exc:
+                self.reject("statuses", origin, exc)
+        self.read_projects()
+        boards = self.read_boards()
+        sprints = self.read_sprints(boards)
+        issues = self.read_issues()
+        return ParsedBundle(
+            self.users, self.statuses, self.types, self.projects, boards, sprints, issues, self.fields, self.problems,
+            self.rejected,
+        )  # fmt: skip
+
+
+def parse_bundle(bundle: Bundle) -> ParsedBundle:
+    """Parse and check every section of a bundle (no database access)."""
+    return Parser(bundle).parse()
+
+
+__all__ = ["FIELDS", "ParsedBundle", "Reject", "parse_bundle", "parse_time", "same"]

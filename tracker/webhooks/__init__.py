@@ -1,0 +1,1 @@
+"""Webhooks: registrations, their deliveries (one per webhook and event), signing and redelivery."""

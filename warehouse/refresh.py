@@ -1,0 +1,66 @@
+"""The two ways the warehouse is brought up to date.
+
+* `refresh`: the incremental path. Exports a fresh dimension snapshot (issues and comments incrementally), then
+  recomputes the marts for the issues named by newly landed events. Run it after sink batches or on a timer.
+* `rebuild`: the source-of-truth path (`tracklake warehouse rebuild`). Exports all of issue_history and every
+  dimension in one PostgreSQL snapshot and builds every mart from scratch. Landed events stay included
+  (deduplicated by change id), so events committed after the export are not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from warehouse.build import BuildMode, BuildResult, build
+from warehouse.export import export_history_in, export_snapshot, export_snapshot_in, snapshot_transaction
+from warehouse.layout import Layout
+
+log = logging.getLogger("tracklake.warehouse")
+
+
+def refresh(
+    root: Path | str, database_url: str | None = None, *, mode: BuildMode = "auto", threads: int | None = None
+) -> BuildResult:
+    """Bring the marts up to date with the landing zone (and the dimensions, when a database URL is given)."""
+    layout = Layout(root)
+    with layout.build_lock():
+        previous = layout.current()
+        snapshot = previous.snapshot if previous else None
+        if database_url:
+            snapshot = export_snapshot(database_url, layout, previous=snapshot)
+        history = previous.history if previous else None
+        result = build(layout, snapshot=snapshot, history=history, mode=mode, threads=threads)
+        layout.collect_garbage()
+    return result
+
+
+def refresh_forever(
+    root: Path | str,
+    database_url: str,
+    stop: threading.Event,
+    *,
+    interval_seconds: float = 30.0,
+    threads: int | None = None,
+) -> None:
+    """Refresh every `interval_seconds` until `stop` is set (for `serve`, `worker` or `scheduler` to run in a
+    thread); a failed refresh is logged and retried at the next tick, leaving the current generation in place."""
+    while not stop.is_set():
+        try:
+            refresh(root, database_url, threads=threads)
+        except Exception:
+            log.exception("warehouse refresh failed")
+        stop.wait(interval_seconds)
+
+
+def rebuild(root: Path | str, database_url: str, *, threads: int | None = None) -> BuildResult:
+    """Rebuild every mart from PostgreSQL's issue_history and a full dimension snapshot."""
+    layout = Layout(root)
+    with layout.build_lock():
+        with snapshot_transaction(database_url) as conn:
+            history = export_history_in(conn, layout)
+            snapshot = export_snapshot_in(conn, layout)
+        result = build(layout, snapshot=snapshot, history=history, mode="full", threads=threads)
+        layout.collect_garbage()
+    return result
