@@ -110,3 +110,28 @@ async def test_jql_parse_endpoint(admin):
     assert ok["structure"]["node"] == "Query" and ok["canonical"] == "project = ABC ORDER BY key DESC"
     assert bad["errors"][0]["code"] == "jql_syntax_error" and bad["errors"][0]["start"] == 9
     assert (await admin.post("/api/v1/jql/parse", json={"queries": []})).status_code == 422
+
+
+async def test_custom_fields_are_searchable(admin, project, make_issue):
+    from tests.conftest import unique
+    from tests.fields.conftest import create_field
+
+    severity = await create_field(
+        admin, project["key"], type="select", name=unique("Severity "), options=["Low", "High"]
+    )
+    score = await create_field(admin, project["key"], type="number", name=unique("Score "))
+    platforms = await create_field(
+        admin, project["key"], type="multi_select", name=unique("Platforms "), options=["Linux", "Mac"]
+    )
+    a = await make_issue(custom_fields={severity["id"]: "High", score["id"]: 7, platforms["id"]: ["Linux", "Mac"]})
+    b = await make_issue(custom_fields={severity["id"]: "Low", score["id"]: 2, platforms["id"]: ["Mac"]})
+    c = await make_issue()
+    p = project["key"]
+    sev, num, plat = severity["name"], score["name"], platforms["name"]
+    assert await keys_of(admin, f'project = {p} AND "{sev}" = High') == [a["key"]]
+    assert await keys_of(admin, f"project = {p} AND cf[{score['custom_id']}] > 3") == [a["key"]]
+    assert await keys_of(admin, f'project = {p} AND "{plat}" = Mac ORDER BY key') == [a["key"], b["key"]]
+    assert await keys_of(admin, f'project = {p} AND "{sev}" is EMPTY') == [c["key"]]
+    assert await keys_of(admin, f'project = {p} AND "{sev}" != High') == [b["key"]]
+    r = await admin.get("/api/v1/search", params={"jql": f'"{sev}" = Critical'})
+    assert r.status_code == 400 and "Critical" in r.json()["title"]

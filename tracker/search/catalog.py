@@ -6,6 +6,7 @@ The catalog interface is synchronous, so everything a query may need is read up 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 
 import jql
@@ -13,13 +14,17 @@ from jql.ast import FunctionCall, Query, StringValue
 from jql.catalog import (
     ComponentInfo,
     FieldSpec,
+    FieldType,
     IssueTypeInfo,
     JoinTable,
+    JsonValue,
     LinkTypeInfo,
+    OptionInfo,
     PriorityInfo,
     ProjectInfo,
     ResolutionInfo,
     SprintInfo,
+    SqlType,
     StatusInfo,
     UserInfo,
     VersionInfo,
@@ -27,6 +32,8 @@ from jql.catalog import (
 from jql.functions import QueryContext
 from jql.testing import InMemoryCatalog
 from tracker.db import Conn, fetch_all
+from tracker.fields.catalog import FieldDescriptor, descriptor
+from tracker.fields.values import load_fields
 
 USER_FIELDS_LIMIT = 5000
 
@@ -106,8 +113,14 @@ async def load_catalog(
         if isinstance(storage, JoinTable) and not await _table_exists(conn, storage.table):
             continue  # the feature that keeps this table is not installed
         fields.append(spec)
+    options: dict[str, list[OptionInfo]] = {}
+    for definition in (await load_fields(conn)).values():
+        spec = _custom_spec(descriptor(definition))
+        fields.append(spec)
+        options[spec.id] = [OptionInfo(o.id, o.value) for o in definition.options]
     catalog = PgCatalog(
         field_specs=fields,
+        field_options=options,
         project_list=projects,
         status_list=statuses,
         issue_type_list=types,
@@ -119,6 +132,21 @@ async def load_catalog(
     )
     await _load_agile(conn, catalog, visible_projects)
     return catalog
+
+
+def _custom_spec(desc: FieldDescriptor) -> FieldSpec:
+    """The JQL field of a custom field, stored as its type module describes it."""
+    field_type = FieldType(desc.jql_type)
+    try:
+        spec = jql.custom_field(desc.custom_id, desc.name, field_type, history=desc.name)
+    except ValueError:  # a type the generic builder does not know (versions): built from the descriptor
+        spec = jql.custom_field(
+            desc.custom_id, desc.name, FieldType.MULTI_SELECT if desc.multi else FieldType.SELECT, history=desc.name
+        )
+    storage = spec.storage
+    if isinstance(storage, JsonValue):
+        storage = dataclasses.replace(storage, multi=desc.multi, sql_type=SqlType(desc.sql_type))
+    return dataclasses.replace(spec, type=field_type, storage=storage, multi=desc.multi, operators=frozenset())
 
 
 async def _load_agile(conn: Conn, catalog: PgCatalog, visible: Collection[int] | None) -> None:
