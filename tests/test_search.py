@@ -128,6 +128,7 @@ async def test_custom_fields_are_searchable(admin, project, make_issue):
     c = await make_issue()
     p = project["key"]
     sev, num, plat = severity["name"], score["name"], platforms["name"]
+    assert await keys_of(admin, f'project = {p} AND "{num}" <= 2') == [b["key"]]
     assert await keys_of(admin, f'project = {p} AND "{sev}" = High') == [a["key"]]
     assert await keys_of(admin, f"project = {p} AND cf[{score['custom_id']}] > 3") == [a["key"]]
     assert await keys_of(admin, f'project = {p} AND "{plat}" = Mac ORDER BY key') == [a["key"], b["key"]]
