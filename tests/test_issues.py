@@ -67,6 +67,10 @@ async def test_create_records_history_and_one_event(admin, project, db):
     assert payload["issue_key"] == key and payload["project_key"] == project["key"] and payload["version"] == 1
     assert {c["field"] for c in payload["changes"]} == {row["field"] for row in rows}
     assert payload["actor"] == "admin" and payload["issue"]["summary"] == "S"
+    # the key is given at the end of the create; every row written before then carries it too
+    assert payload["issue"]["key"] == key
+    cur = await db.execute("SELECT DISTINCT issue_key FROM issue_history WHERE change_id = %s", (rows[0]["change_id"],))
+    assert [r["issue_key"] for r in await cur.fetchall()] == [key]
 
 
 async def test_partial_update_writes_one_history_row_per_changed_field(admin, make_issue, db):

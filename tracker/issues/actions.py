@@ -347,14 +347,11 @@ async def do_create_issue(
     )
     assert workflow is not None
     when = at or now()
-    number = await fetch_val(conn, sql.NEXT_ISSUE_NUMBER, {"project_id": project["id"]})
     issue_id = await fetch_val(
         conn,
         sql.INSERT_ISSUE,
         {
             "project_id": project["id"],
-            "number": number,
-            "key": f"{project['key']}-{number}",
             "issue_type_id": values["issue_type_id"],
             "priority_id": values["priority_id"],
             "status_id": workflow["initial_status_id"],
@@ -381,7 +378,18 @@ async def do_create_issue(
         is_create=True,
         snapshot=issue_view(row),
     )
-    return row
+    return await assign_issue_key(conn, row)
+
+
+async def assign_issue_key(conn: Conn, row: DictRow) -> DictRow:
+    """Give a new issue its project's next number; the last write of a create (see ASSIGN_ISSUE_KEY)."""
+    assigned = await fetch_one(
+        conn,
+        sql.ASSIGN_ISSUE_KEY,
+        {"project_id": row["project_id"], "project_key": row["project_key"], "issue_id": row["id"]},
+    )
+    assert assigned is not None
+    return {**row, "key": assigned["key"], "number": assigned["number"]}
 
 
 SELECT_STATUS_IN_WORKFLOW = (

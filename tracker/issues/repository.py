@@ -40,18 +40,37 @@ LOCK_ISSUE_BY_KEY = "SELECT id FROM issues WHERE key = %(key)s FOR UPDATE"
 LOCK_ISSUE_BY_ID = "SELECT id FROM issues WHERE id = %(id)s FOR UPDATE"
 
 # The project row lock serializes creates in one project; a rollback returns the number.
-NEXT_ISSUE_NUMBER = """
-UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %(project_id)s RETURNING issue_seq
-"""
-
+# A new issue is inserted without a number and with a placeholder key ('pending-<id>'); ASSIGN_ISSUE_KEY
+# gives it the project's next number as the last statement of the transaction. The project row lock that
+# keeps keys gapless under concurrent creates (a rollback gives the number back) is then held only for that
+# statement and the commit, instead of for the whole create.
 INSERT_ISSUE = """
-INSERT INTO issues (project_id, number, key, issue_type_id, priority_id, status_id, summary, description,
+WITH new AS (SELECT nextval('issues_id_seq') AS id)
+INSERT INTO issues (id, project_id, number, key, issue_type_id, priority_id, status_id, summary, description,
                     assignee_id, reporter_id, labels, due_date, story_points, parent_id, custom_fields,
                     created_at, updated_at)
-VALUES (%(project_id)s, %(number)s, %(key)s, %(issue_type_id)s, %(priority_id)s, %(status_id)s,
-        %(summary)s, %(description)s, %(assignee_id)s, %(reporter_id)s, %(labels)s, %(due_date)s,
-        %(story_points)s, %(parent_id)s, %(custom_fields)s, %(now)s, %(now)s)
+SELECT new.id, %(project_id)s, NULL, 'pending-' || new.id, %(issue_type_id)s, %(priority_id)s, %(status_id)s,
+       %(summary)s, %(description)s, %(assignee_id)s, %(reporter_id)s, %(labels)s, %(due_date)s,
+       %(story_points)s, %(parent_id)s, %(custom_fields)s, %(now)s, %(now)s
+FROM new
 RETURNING id
+"""
+
+ASSIGN_ISSUE_KEY = """
+WITH n AS (
+    UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %(project_id)s RETURNING issue_seq
+), i AS (
+    UPDATE issues SET number = n.issue_seq, key = %(project_key)s || '-' || n.issue_seq
+    FROM n WHERE issues.id = %(issue_id)s RETURNING issues.key, issues.number
+), h AS (
+    UPDATE issue_history SET issue_key = i.key FROM i WHERE issue_history.issue_id = %(issue_id)s
+), o AS (
+    UPDATE outbox SET issue_key = i.key,
+                      payload = jsonb_set(jsonb_set(payload, '{issue_key}', to_jsonb(i.key)),
+                                          '{issue,key}', to_jsonb(i.key))
+    FROM i WHERE coalesce(outbox.issue_id, 0) = %(issue_id)s AND outbox.sent_at IS NULL  -- outbox_unsent_lane
+)
+SELECT key, number FROM i
 """
 
 DELETE_ISSUE = "DELETE FROM issues WHERE id = ANY(%(ids)s)"
