@@ -187,7 +187,7 @@ async def test_transitions_set_and_clear_resolution(admin, make_issue, db):
 
 async def test_delete_issue_keeps_history_and_refuses_with_children(admin, make_issue, project, db):
     parent = await make_issue()
-    child = await make_issue(parent=parent["key"])
+    child = await make_issue(parent=parent["key"], type="Sub-task")
     r = await admin.delete(f"/api/v1/issues/{parent['key']}")
     assert r.status_code == 422 and "deleteSubtasks" in r.json()["errors"]
     before = await counts(db, project["key"])
@@ -205,3 +205,18 @@ async def test_missing_issue_is_404_problem(admin):
         r = await admin.get(f"/api/v1/issues/{ref}")
         assert r.status_code == 404 and r.json()["code"] == "not_found", ref
         assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_create_enforces_the_issue_hierarchy(admin, project, make_issue, db):
+    task = await make_issue()
+    before = await counts(db, project["key"])
+    body = {"project": project["key"], "summary": "s"}
+    r = await admin.post("/api/v1/issues", json={**body, "type": "Sub-task"})
+    assert r.status_code == 422 and "parent" in r.json()["errors"]
+    r = await admin.post("/api/v1/issues", json={**body, "type": "Task", "parent": task["key"]})
+    assert r.status_code == 422 and "parent" in r.json()["errors"]
+    assert await counts(db, project["key"]) == before
+    sub = await admin.post("/api/v1/issues", json={**body, "type": "Sub-task", "parent": task["key"]})
+    assert sub.status_code == 201 and sub.json()["parent"]["key"] == task["key"]
+    r = await admin.post("/api/v1/issues", json={**body, "type": "Sub-task", "parent": sub.json()["key"]})
+    assert r.status_code == 422

@@ -32,6 +32,10 @@ class IssueCreate(IssueFields):
     project: StrictStr = Field(description="project key")
     type: StrictStr = Field(description="issue type name or id, e.g. Task")
     summary: StrictStr = Field(description="1-255 characters")
+    sprint: StrictInt | StrictStr | None = Field(default=None, description="id of a future or active sprint")
+    fix_versions: list[StrictStr | StrictInt] | None = Field(default=None, description="version names or ids")
+    affects_versions: list[StrictStr | StrictInt] | None = Field(default=None, description="version names or ids")
+    components: list[StrictStr | StrictInt] | None = Field(default=None, description="component names or ids")
 
 
 class IssueUpdate(IssueFields):

@@ -121,7 +121,7 @@ async def test_field_equals_null_means_empty(admin, workflow_project, make_user,
 async def test_subtasks_done(admin, workflow_project, db):
     setup = await workflow_project(guarded({"type": "subtasks_done"}))
     parent = await new_issue(admin, setup["key"])
-    child = await new_issue(admin, setup["key"], parent=parent["key"])
+    child = await new_issue(admin, setup["key"], parent=parent["key"], type="Sub-task")
     await assert_refused(admin, db, parent, child["key"], "subtasks_done")
     for step in ("Start", "Finish"):
         assert (await run(admin, child["key"], step)).status_code == 200

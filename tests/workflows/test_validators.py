@@ -105,7 +105,7 @@ async def test_field_matches_checks_screen_input(admin, workflow_project, db):
 async def test_parent_in_status(admin, workflow_project, db):
     setup = await workflow_project(validated({"type": "parent_in_status", "statuses": ["In Progress"]}))
     parent = await new_issue(admin, setup["key"])
-    child = await new_issue(admin, setup["key"], parent=parent["key"])
+    child = await new_issue(admin, setup["key"], parent=parent["key"], type="Sub-task")
     await assert_invalid(
         admin,
         db,
@@ -122,7 +122,7 @@ async def test_parent_in_status(admin, workflow_project, db):
 async def test_no_open_subtasks(admin, workflow_project, db):
     setup = await workflow_project(validated({"type": "no_open_subtasks"}, to="Done"))
     parent = await new_issue(admin, setup["key"])
-    child = await new_issue(admin, setup["key"], parent=parent["key"])
+    child = await new_issue(admin, setup["key"], parent=parent["key"], type="Sub-task")
     assert (await run(admin, parent["key"], "Start")).status_code == 200
     parent = (await admin.get(f"/api/v1/issues/{parent['key']}")).json()
     await assert_invalid(

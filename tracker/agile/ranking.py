@@ -16,7 +16,7 @@ from psycopg.rows import DictRow
 from tracker.accounts.models import Actor
 from tracker.agile.common import lock_issue, lock_issues, now, record_issue_change
 from tracker.db import Conn, fetch_val
-from tracker.errors import ValidationError
+from tracker.errors import Conflict, ValidationError
 from tracker.events import Change
 from tracker.permissions import Permission
 
@@ -139,7 +139,13 @@ async def do_rank_issues(
         if high is None:
             # Stay above issues created later: they take sequence keys above this one.
             high = await initial_rank(conn)
-    ranks = keys_between(low, high, len(moving))
+    try:
+        ranks = keys_between(low, high, len(moving))
+    except ValueError:
+        # Only keys written by something other than tracklake (e.g. an import copying foreign ranks) get here.
+        raise Conflict(
+            f"The ranks next to {anchor['key']} are not tracklake rank keys ({low!r}, {high!r}); re-rank them first"
+        ) from None
     old_ranks = {r["rank"] for r in moving}
     parked = any(rank in old_ranks and rank != issue["rank"] for issue, rank in zip(moving, ranks, strict=True))
     if parked:

@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from tracker.accounts.actions import resolve_users
 from tracker.accounts.models import Actor
+from tracker.agile import hooks as agile_hooks
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import NotFound, ValidationError, VersionConflict
 from tracker.events import Change, Event, record_event
@@ -329,6 +330,7 @@ async def do_create_issue(
     """Create an issue with the next key of its project, its creation history and an issue.created event."""
     project = await get_project(conn, actor, project_key, Permission.CREATE_ISSUES)
     fields = dict(data)
+    agile = agile_hooks.split_create_fields(fields)
     if not fields.get("summary"):
         raise ValidationError("Summary is required", errors={"summary": "is required"})
     if not fields.get("type"):
@@ -339,6 +341,7 @@ async def do_create_issue(
     if values.get("assignee_id") is not None:
         await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
         await require_assignable(conn, project, values)
+    await agile_hooks.before_create(conn, actor, project, values, agile)
     custom = await _custom_values(
         conn, project, values["issue_type_id"], values["type_name"], fields.get("custom_fields"), creating=True
     )
@@ -371,7 +374,7 @@ async def do_create_issue(
     await record_change(
         conn,
         row,
-        diff({}, row) + custom.changes,
+        diff({}, row) + custom.changes + await agile_hooks.after_insert(conn, actor, row, agile),
         event_type="issue.created",
         actor=actor,
         at=when,
@@ -436,6 +439,7 @@ async def do_update_issue(
     check_version(issue, expected_version)
     project = {"id": issue["project_id"], "key": issue["project_key"]}
     values = await resolve_fields(conn, actor, project, data, issue)
+    await agile_hooks.before_update(conn, issue, values)
     if "assignee_id" in values and values["assignee_id"] != issue["assignee_id"]:
         await require_issue_permission(conn, actor, issue, Permission.ASSIGN_ISSUES)
         await require_assignable(conn, project, values)
