@@ -90,6 +90,16 @@ class ParsedBundle:
     rejected: dict[str, int]
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """A JSON object, or an empty one for anything else."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _name(value: Any) -> str | None:
+    """A non-empty trimmed text, else None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def parse_time(value: Any, where: str) -> datetime:
     """A Jira date-time (`2024-01-15T10:20:30.000+0000`); naive ones are UTC."""
     if not isinstance(value, str):
@@ -282,9 +292,10 @@ class Parser:
         if key is None and lower in self.statuses:
             category = self.statuses[lower].category
         else:
-            category = STATUS_CATEGORIES.get(str(key)) if key is not None else None
-            if category is None:
+            found = STATUS_CATEGORIES.get(str(key)) if key is not None else None
+            if found is None:
                 raise Reject(f"{where}.statusCategory.key", f"'{key}' is not one of new, indeterminate, done")
+            category = found
         known = self.statuses.get(lower)
         if known is None:
             self.statuses[lower] = JiraStatus(name.strip(), category)
@@ -326,8 +337,7 @@ class Parser:
             if not isinstance(f, Mapping) or not isinstance(f.get("id"), str):
                 self.problem(origin.path(), "a field needs an id")
                 continue
-            schema = f.get("schema") if isinstance(f.get("schema"), Mapping) else {}
-            custom = schema.get("custom")
+            custom = _obj(f.get("schema")).get("custom")
             name = str(f.get("name") or "").strip().lower()
             if custom == SPRINT_FIELD_TYPE:
                 self.fields.sprint.append(f["id"])
@@ -376,8 +386,8 @@ class Parser:
                     self.bad_projects[str(key)] = origin.path(".key")
                     raise Reject(".key", f"'{key}' is not a tracklake project key (2-10 letters or digits); "
                                  "its issues are skipped")  # fmt: skip
-                name = p.get("name") if isinstance(p.get("name"), str) and p["name"].strip() else key
-                project = JiraProject(origin, str(p.get("id") or key), key, name.strip()[:255])
+                name = _name(p.get("name")) or key
+                project = JiraProject(origin, str(p.get("id") or key), key, name[:255])
                 project.description = p["description"] if isinstance(p.get("description"), str) else ""
                 project.lead = self.user(p.get("lead"), ".lead") if p.get("lead") else None
                 types = p.get("issueTypes") or []
@@ -416,13 +426,12 @@ class Parser:
         kind = str(b.get("type") or "").lower()
         if kind not in ("scrum", "kanban"):
             raise Reject(".type", f"'{b.get('type')}' boards are not supported: scrum or kanban")
-        location = b.get("location") if isinstance(b.get("location"), Mapping) else {}
+        location = _obj(b.get("location"))
         key = location.get("projectKey") or self.project_ids.get(str(location.get("projectId")))
         if not isinstance(key, str) or key not in self.projects:
             raise Reject(".location.projectKey", f"the board's project ({key}) is not in the bundle")
-        config = b.get("configuration") if isinstance(b.get("configuration"), Mapping) else {}
-        column_config = config.get("columnConfig") if isinstance(config.get("columnConfig"), Mapping) else {}
-        raw_columns = column_config.get("columns")
+        config = _obj(b.get("configuration"))
+        raw_columns = _obj(config.get("columnConfig")).get("columns")
         if not isinstance(raw_columns, list) or not raw_columns:
             raise Reject(".configuration.columnConfig.columns", "a board needs its columns")
         columns: list[JiraColumn] = []
@@ -440,29 +449,38 @@ class Parser:
                 elif lower not in placed:
                     placed.add(lower)
                     names.append(lower)
-            limits = [c.get(k) if isinstance(c.get(k), int) and not isinstance(c.get(k), bool) else None for k in ("min", "max")]
+            limits = [
+                c.get(k) if isinstance(c.get(k), int) and not isinstance(c.get(k), bool) else None
+                for k in ("min", "max")
+            ]
             columns.append(JiraColumn(c["name"].strip()[:255], names, limits[0], limits[1]))
         if not columns[-1].statuses:
-            raise Reject(f".configuration.columnConfig.columns[{len(columns) - 1}]", "the rightmost column has no status")
+            raise Reject(
+                f".configuration.columnConfig.columns[{len(columns) - 1}]", "the rightmost column has no status"
+            )
         project = self.projects[key]
         for column in columns:
             for lower in column.statuses:
                 project.statuses.setdefault(lower)
-        estimation = config.get("estimation") if isinstance(config.get("estimation"), Mapping) else None
-        field_obj = estimation.get("field") if estimation and isinstance(estimation.get("field"), Mapping) else {}
-        field_id = field_obj.get("fieldId")
-        if estimation is None:
+        estimation = config.get("estimation")
+        field_id = _obj(_obj(estimation).get("field")).get("fieldId")
+        if not isinstance(estimation, Mapping):
             measure = "story_points" if self.fields.story_points else "issue_count"
         elif field_id in self.fields.story_points:
             measure = "story_points"
         else:
             measure = "issue_count"
             if field_id:
-                self.problem(origin.path(".configuration.estimation"), f"estimation by {field_id} is counted as issue count", "warning")
-        filter_obj = config.get("filter") if isinstance(config.get("filter"), Mapping) else b.get("filter")
-        jql = filter_obj.get("jql") if isinstance(filter_obj, Mapping) else None
-        name = b.get("name") if isinstance(b.get("name"), str) and b["name"].strip() else f"Board {external_id}"
-        return JiraBoard(origin, external_id, name.strip()[:255], kind, key, columns, measure, jql if isinstance(jql, str) else None)
+                self.problem(
+                    origin.path(".configuration.estimation"),
+                    f"estimation by {field_id} is counted as issue count",
+                    "warning",
+                )
+        jql = _obj(config.get("filter")).get("jql") or _obj(b.get("filter")).get("jql")
+        name = _name(b.get("name")) or f"Board {external_id}"
+        return JiraBoard(
+            origin, external_id, name[:255], kind, key, columns, measure, jql if isinstance(jql, str) else None
+        )
 
     def read_sprints(self, boards: list[JiraBoard]) -> list[JiraSprint]:
         board_ids = {b.external_id for b in boards}
@@ -497,11 +515,11 @@ class Parser:
             raise Reject(".endDate", "a sprint must end after it starts")
         if state == "closed" and completed is None:
             completed = end
-        name = s.get("name") if isinstance(s.get("name"), str) and s["name"].strip() else f"Sprint {s['id']}"
+        name = _name(s.get("name")) or f"Sprint {s['id']}"
         return JiraSprint(
             origin,
             str(int(s["id"])),
-            name.strip()[:255],
+            name[:255],
             state,
             str(board),
             s["goal"] if isinstance(s.get("goal"), str) else "",
@@ -632,7 +650,7 @@ class Parser:
             raise Reject(".id", "an issue needs its Jira id")
         key = obj.get("key")
         match = ISSUE_KEY.match(key) if isinstance(key, str) else None
-        if match is None:
+        if match is None or not isinstance(key, str):
             raise Reject(".key", f"'{key}' is not an issue key like PROJ-123")
         fields = obj.get("fields")
         if not isinstance(fields, Mapping):
@@ -721,7 +739,9 @@ class Parser:
                 earlier = issues[by_id[issue.external_id]]
                 assert earlier is not None
                 self.problem(
-                    origin.path(), f"{issue.key} also appears at {earlier.origin.path()}; this later copy is used", "warning"
+                    origin.path(),
+                    f"{issue.key} also appears at {earlier.origin.path()}; this later copy is used",
+                    "warning",
                 )
                 issues[by_id[issue.external_id]] = None
             by_id[issue.external_id] = len(issues)

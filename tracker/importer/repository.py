@@ -48,13 +48,17 @@ ENABLE_ISSUE_TYPES = """
 INSERT INTO project_issue_types (project_id, issue_type_id)
 SELECT %(project_id)s, unnest(%(type_ids)s::bigint[]) ON CONFLICT DO NOTHING
 """
-SELECT_PROJECT_ISSUE_STATUSES = "SELECT DISTINCT status_id FROM issues WHERE project_id = %(project_id)s"
+SELECT_PROJECT_ISSUE_STATUSES = """
+SELECT DISTINCT s.name FROM issues i JOIN statuses s ON s.id = i.status_id WHERE i.project_id = %(project_id)s
+"""
 WORKFLOW_NAME_TAKEN = "SELECT 1 FROM workflows WHERE lower(name) = lower(%(name)s)"
 SCHEME_NAME_TAKEN = "SELECT 1 FROM workflow_schemes WHERE lower(name) = lower(%(name)s)"
 WORKFLOW_EXISTS = "SELECT 1 FROM workflows WHERE id = %(id)s"
 
 SELECT_LIVE_BOARD = "SELECT id, name, type FROM boards WHERE id = %(id)s AND deleted_at IS NULL"
-SELECT_BOARD_COLUMNS = "SELECT name, status_ids, min_issues, max_issues FROM board_columns WHERE board_id = %(id)s ORDER BY position"
+SELECT_BOARD_COLUMNS = (
+    "SELECT name, status_ids, min_issues, max_issues FROM board_columns WHERE board_id = %(id)s ORDER BY position"
+)
 
 SELECT_SPRINT_ROW = "SELECT * FROM sprints WHERE id = %(id)s"
 SET_SPRINT_STATE = """
