@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from psycopg.rows import dict_row
 
 from api.app import create_app
@@ -155,3 +156,10 @@ async def counts(db: psycopg.AsyncConnection[Any], project_key: str) -> dict[str
 # The shared test app runs no in-process pipeline (it would relay every test's outbox rows and write landing
 # files into the working directory); tests/pipeline starts pipelines explicitly, against their own database.
 os.environ.setdefault("TRACKLAKE_PIPELINE_IN_PROCESS", "false")
+
+
+# Property tests: no per-example deadline (these machines are shared and noisy), and in CI a fixed
+# derandomized search so a run is reproducible.
+hypothesis_settings.register_profile("default", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
