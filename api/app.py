@@ -36,6 +36,7 @@ from api.state import AppState, Pool
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
 from tracklake.settings import Settings
+from warehouse.refresh import RefreshThread
 
 log = logging.getLogger("tracklake")
 
@@ -74,10 +75,13 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             pipeline = Pipeline(settings, url)
             await pipeline.start()
             app.state.tracklake.extras["pipeline"] = pipeline
+        refresher = start_warehouse_refresh(settings, url) if pipeline is not None else None
         log.info("tracklake ready")
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.stop()
             if pipeline is not None:
                 await pipeline.stop()
             await pool.close()
@@ -113,6 +117,13 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
         app.include_router(router)
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def start_warehouse_refresh(settings: Settings, url: str) -> RefreshThread | None:
+    """Keep the warehouse marts up to date unless disabled (TRACKLAKE_WAREHOUSE_REFRESH_SECONDS=0)."""
+    if settings.warehouse_refresh_seconds <= 0:
+        return None
+    return RefreshThread(settings.warehouse_dir, url, interval_seconds=settings.warehouse_refresh_seconds)
 
 
 def create_app_from_env() -> FastAPI:

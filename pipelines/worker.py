@@ -226,6 +226,17 @@ async def run_worker(settings: Any, database_url: str, *, relay: bool = True, co
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, pipeline.stop_event.set)
-    async with pipeline:
-        log.info("tracklake worker running (relay=%s, consumers=%s)", relay, consumers)
-        await pipeline.stop_event.wait()
+    refresher = None
+    if consumers and settings.warehouse_refresh_seconds > 0:
+        from warehouse.refresh import RefreshThread
+
+        refresher = RefreshThread(
+            settings.warehouse_dir, database_url, interval_seconds=settings.warehouse_refresh_seconds
+        )
+    try:
+        async with pipeline:
+            log.info("tracklake worker running (relay=%s, consumers=%s)", relay, consumers)
+            await pipeline.stop_event.wait()
+    finally:
+        if refresher is not None:
+            refresher.stop()

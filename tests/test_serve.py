@@ -28,6 +28,7 @@ def free_port() -> int:
 
 def start(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
+    env["TRACKLAKE_WAREHOUSE_REFRESH_SECONDS"] = "1"  # the only setting: so the test need not wait 30 s
     proc = subprocess.Popen(
         [TRACKLAKE, "serve", "--port", str(port)],
         cwd=workdir,
@@ -95,6 +96,18 @@ def test_serve_without_configuration_keeps_data_across_restarts(workdir):
             f"{base}/api/v1/issues", json={"project": "KEEP", "type": "Task", "summary": "survives"}, headers=headers
         )
         assert r.status_code == 201
+        # no broker: the pipeline runs in-process, lands the events and the warehouse catches up on its own
+        deadline = time.monotonic() + 90
+        while True:
+            stats = httpx.get(
+                f"{base}/api/v1/reports/statistics",
+                params={"field": "status", "jql": "project = KEEP"},
+                headers=headers,
+            )
+            if stats.status_code == 200 and stats.json()["total"] == 1:
+                break
+            assert time.monotonic() < deadline, f"the warehouse never showed the issue: {stats.text}"
+            time.sleep(0.5)
     finally:
         stop(proc)
     pgdata = tmp_path / ".tracklake" / "postgres"

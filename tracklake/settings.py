@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     consumer_prefetch: int = Field(default=500, ge=1, le=10_000)
     consumer_max_retries: int = Field(default=5, ge=0, le=20)
     consumer_retry_base_seconds: float = Field(default=1.0, gt=0, description="retry n waits base * 2**(n-1)")
+    warehouse_refresh_seconds: float = Field(
+        default=30.0, ge=0, description="how often the warehouse marts catch up with landed events; 0: never"
+    )
     warehouse_batch_seconds: float = Field(default=0.05, gt=0, description="longest wait to fill a landing batch")
     webhook_allowed_hosts: str = Field(
         default="", description="comma-separated hosts webhooks may target; '*.example.com' allows subdomains"

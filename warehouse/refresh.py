@@ -64,3 +64,22 @@ def rebuild(root: Path | str, database_url: str, *, threads: int | None = None) 
         result = build(layout, snapshot=snapshot, history=history, mode="full", threads=threads)
         layout.collect_garbage()
     return result
+
+
+class RefreshThread:
+    """`refresh_forever` in a daemon thread, for `serve` (no broker) and `tracklake worker`."""
+
+    def __init__(self, root: Path | str, database_url: str, *, interval_seconds: float = 30.0) -> None:
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(
+            target=refresh_forever,
+            args=(root, database_url, self.stop_event),
+            kwargs={"interval_seconds": interval_seconds},
+            name="warehouse-refresh",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=60)
