@@ -136,3 +136,13 @@ async def test_custom_fields_are_searchable(admin, project, make_issue):
     assert await keys_of(admin, f'project = {p} AND "{sev}" != High') == [b["key"]]
     r = await admin.get("/api/v1/search", params={"jql": f'"{sev}" = Critical'})
     assert r.status_code == 400 and "Critical" in r.json()["title"]
+
+
+async def test_order_by_rank_follows_the_board_order(admin, seeded):
+    p, k = seeded["project"], seeded["keys"]
+    # new issues are ranked at the bottom, in creation order
+    assert await keys_of(admin, f"project = {p} ORDER BY Rank") == k
+    assert await keys_of(admin, f"project = {p} ORDER BY rank DESC") == k[::-1]
+    moved = await admin.put("/api/v1/rank", json={"issues": [k[4]], "rank_before_issue": k[0]})
+    assert moved.status_code in (200, 204), moved.text
+    assert await keys_of(admin, f"project = {p} ORDER BY Rank") == [k[4], *k[:4]]

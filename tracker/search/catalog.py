@@ -10,8 +10,9 @@ import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 
 import jql
-from jql.ast import FunctionCall, Query, StringValue
+from jql.ast import FunctionCall, Operator, Query, StringValue
 from jql.catalog import (
+    Column,
     ComponentInfo,
     FieldSpec,
     FieldType,
@@ -23,6 +24,7 @@ from jql.catalog import (
     PriorityInfo,
     ProjectInfo,
     ResolutionInfo,
+    SortSpec,
     SprintInfo,
     SqlType,
     StatusInfo,
@@ -36,6 +38,18 @@ from tracker.fields.catalog import FieldDescriptor, descriptor
 from tracker.fields.values import load_fields
 
 USER_FIELDS_LIMIT = 5000
+
+
+# Board order (issues.rank, LexoRank-style keys in "C" collation): sortable only, as in Jira.
+RANK = FieldSpec(
+    "rank",
+    ("rank",),
+    FieldType.STRING,
+    Column("rank", SqlType.TEXT),
+    "rank",
+    operators=frozenset({Operator.IS, Operator.IS_NOT}),
+    sort=SortSpec(column="rank", es_field="rank"),
+)
 
 
 class PgCatalog(InMemoryCatalog):
@@ -107,7 +121,7 @@ async def load_catalog(
         if r["user_id"] is not None:
             groups[r["name"]].append(r["user_id"])
 
-    fields: list[FieldSpec] = list(jql.system_fields())
+    fields: list[FieldSpec] = [*jql.system_fields(), RANK]
     for spec in jql.agile_fields():
         storage = spec.storage
         if isinstance(storage, JoinTable) and not await _table_exists(conn, storage.table):
