@@ -78,9 +78,17 @@ def _literals(queries: Iterable[Query]) -> set[str]:
 
 
 async def load_catalog(
-    conn: Conn, *, visible_projects: Collection[int] | None, queries: Iterable[Query] = ()
+    conn: Conn,
+    *,
+    visible_projects: Collection[int] | None,
+    queries: Iterable[Query] = (),
+    suggest_users: bool = False,
 ) -> PgCatalog:
-    """Read the catalog for searching the given projects (None: all) with the given parsed queries."""
+    """Read the catalog for searching the given projects (None: all) with the given parsed queries.
+
+    Users are read only as the queries name them; `suggest_users` also reads the first USER_FIELDS_LIMIT
+    user names, for "did you mean" when a name is unknown.
+    """
     project_rows = await fetch_all(conn, "SELECT id, key, name, lead_id FROM projects ORDER BY key")
     projects = [
         ProjectInfo(r["id"], r["key"], r["name"], r["lead_id"])
@@ -110,7 +118,7 @@ async def load_catalog(
         " OR lower(display_name) = ANY(%(n)s) OR id::text = ANY(%(n)s)"
         " UNION SELECT id, username, display_name FROM (SELECT id, username, display_name FROM users"
         " ORDER BY username LIMIT %(limit)s) s",
-        {"n": names, "limit": USER_FIELDS_LIMIT},
+        {"n": names, "limit": USER_FIELDS_LIMIT if suggest_users else 0},
     )
     users = [UserInfo(r["id"], r["username"], r["display_name"]) for r in user_rows]
     groups: dict[str, list[int]] = {}

@@ -85,13 +85,20 @@ async def search(
     scope = await browsable_project_ids(conn, actor)
     catalog = await load_catalog(conn, visible_projects=scope, queries=[query])
     context = jql.QueryContext(user_id=actor.id, now=now or datetime.now(UTC))
+    try:
+        bound = jql.analyze(query, catalog, context)
+    except jql.JqlSemanticError:
+        # Rare: read enough user names to suggest the one meant, then report the (better) error.
+        catalog = await load_catalog(conn, visible_projects=scope, queries=[query], suggest_users=True)
+        jql.analyze(query, catalog, context)
+        raise
     limit = None if max_results is None else min(max_results, MAX_RESULTS_CAP)
     if es is not None:
         try:
             return await _search_es(es, es_index, query, catalog, scope, context, start_at, limit)
         except NotImplementedError:
             pass  # sub-query functions: PostgreSQL answers
-    select = jql.to_sql(query, catalog, "postgres", scope=scope, context=context, limit=limit, offset=start_at or None)
+    select = jql.compile_bound(bound, catalog, "postgres", scope=scope, limit=limit, offset=start_at or None)
     counted = select.copy()
     for arg in ("order", "limit", "offset"):
         counted.set(arg, None)
