@@ -27,9 +27,13 @@ from api.routes import (
     versions,
     webhooks,
 )
+from api.routes import exports as exports_routes
 from api.routes import fields as fields_routes
+from api.routes import imports as imports_routes
+from api.routes import pages as pages_routes
 from api.routes import permissions as permissions_routes
 from api.routes import reports as reports_routes
+from api.routes import schedules as schedules_routes
 from api.routes import search as search_routes
 from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
@@ -76,10 +80,18 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             await pipeline.start()
             app.state.tracklake.extras["pipeline"] = pipeline
         refresher = start_warehouse_refresh(settings, url) if pipeline is not None else None
+        scheduler = None
+        if settings.scheduler_in_process and not settings.rabbitmq_url:
+            # Scheduled exports (docs/dashboards.md); with a broker `tracklake scheduler` runs them. Several
+            # processes may run a scheduler: their claims skip each other.
+            scheduler = schedules_routes.make_scheduler(settings, url)
+            scheduler.start()
         log.info("tracklake ready")
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             if refresher is not None:
                 refresher.stop()
             if pipeline is not None:
@@ -113,6 +125,10 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
         versions.router,
         components.router,
         reports_routes.router,
+        imports_routes.router,
+        exports_routes.router,
+        schedules_routes.router,
+        pages_routes.router,
     ):
         app.include_router(router)
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)

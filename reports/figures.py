@@ -94,6 +94,8 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "lead-time": (("Issues", "summary.count"), ("Average (days)", "summary.mean"), ("85th percentile", "summary.p85")),
     "throughput": (("Total", "total"),),
+    "resolution-time": (("Average days (last period)", "periods.-1.average_days"),),
+    "average-age": (("Average age in days (last period)", "periods.-1.average_age_days"),),
     "aging-wip": (("85th percentile cycle time (days)", "cycle_time_percentiles.p85"),),
     "created-vs-resolved": (("Created", "total_created"), ("Resolved", "total_resolved")),
     "statistics": (("Issues", "total"),),
@@ -113,6 +115,9 @@ def headline(name: str, result: Result) -> list[Stat]:
         for i, p in enumerate(result.get("percentiles") or []):
             label = f"{format_number(p['percentile'])}%: at least"
             stats.append(Stat(label, f"percentiles.{i}.items_or_more", p.get("items_or_more")))
+    if name == "cfd":
+        for i, column in enumerate(result.get("columns") or []):
+            stats.append(Stat(f"{column.get('name')} (last day)", f"columns.{i}.counts.-1", lookup(column, "counts.-1")))
     if name == "aging-wip":
         for i, column in enumerate(result.get("columns") or []):
             stats.insert(i, Stat(f"In {column.get('name')}", f"columns.{i}.count", column.get("count")))
@@ -130,6 +135,7 @@ class Table:
     title: str
     rows: list[Row]
     columns: list[str] = field(default_factory=list)
+    open: bool = False  # pages show it unfolded
 
     def __post_init__(self) -> None:
         # The given columns first, then any other key of the rows, in order of appearance.
@@ -223,7 +229,7 @@ SPRINT_BUCKETS = (
 def _sprint_report_tables(result: Result) -> list[Table]:
     rows = [{"bucket": bucket} | _flat(issue) for bucket, _ in SPRINT_BUCKETS for issue in result.get(bucket) or []]
     columns = COLUMNS["sprint_issues"]
-    tables = [Table("issues", "Issues", rows, ["bucket", *columns])]
+    tables = [Table("issues", "Issues", rows, ["bucket", *columns], open=True)]
     tables += [Table(bucket, title, list(result.get(bucket) or []), columns) for bucket, title in SPRINT_BUCKETS]
     burndown = result.get("burndown")
     if isinstance(burndown, Mapping):
@@ -277,13 +283,13 @@ def _two_dimensional_tables(result: Result) -> list[Table]:
         rows.append({y_name: y} | dict(zip(names, counts, strict=False)) | {"Total": total})
     rows.append({y_name: "Total"} | dict(zip(names, result.get("column_totals") or [], strict=False)))
     rows[-1]["Total"] = result.get("total")
-    return [Table("matrix", "Issues per pair of values", rows, [y_name, *names, "Total"])]
+    return [Table("matrix", "Issues per pair of values", rows, [y_name, *names, "Total"], open=True)]
 
 
 def _burndown_tables(result: Result) -> list[Table]:
     return [
         Table("remaining", "Remaining", list(result.get("remaining") or []), ["at", "value"]),
-        Table("events", "Scope changes and progress", list(result.get("events") or []), COLUMNS["events"]),
+        Table("events", "Scope changes and progress", list(result.get("events") or []), COLUMNS["events"], True),
         Table("guideline", "Guideline", list(result.get("guideline") or []), ["at", "day", "value"]),
     ]
 
@@ -320,8 +326,8 @@ def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", **
         {
             "title": {"text": title, "x": 0.01},
             "template": "plotly_white",
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-            "legend": {"orientation": "h", "y": -0.15},
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
+            "legend": {"orientation": "h", "y": -0.28},
             "hovermode": "closest",
         }
         | extra

@@ -163,3 +163,7 @@ os.environ.setdefault("TRACKLAKE_PIPELINE_IN_PROCESS", "false")
 hypothesis_settings.register_profile("default", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# Nor does it run scheduled exports (they would write under the working directory's data dir); tests/exports
+# runs schedulers explicitly, with their own data dirs.
+os.environ.setdefault("TRACKLAKE_SCHEDULER_IN_PROCESS", "false")

@@ -115,6 +115,38 @@ def worker(
     asyncio.run(run_worker(settings, settings.database_url, relay=relay, consumers=consumers))
 
 
+@app.command()
+def scheduler(
+    once: Annotated[bool, typer.Option(help="run the exports due now, then exit")] = False,
+) -> None:
+    """Run scheduled report exports (several schedulers may run: each due export runs once)."""
+    import asyncio
+    import signal
+
+    from api.observability import configure_logging
+    from api.routes.schedules import make_scheduler
+    from tracklake.migrate import migrate
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if not settings.database_url:
+        raise typer.BadParameter("tracklake scheduler needs TRACKLAKE_DATABASE_URL; without one `serve` runs it")
+    migrate(settings.database_url)
+    runner = make_scheduler(settings, settings.database_url)
+
+    async def run() -> None:
+        if once:
+            runs = await runner.run_due()
+            typer.echo(f"ran {len(runs)} scheduled export(s)")
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, runner.request_stop)
+        await runner.run_forever()
+
+    asyncio.run(run())
+
+
 search_app = typer.Typer(help="Elasticsearch index of issues.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
 
@@ -198,6 +230,71 @@ def generate(
         f"generated {result.issues} issues and {result.history_rows} history rows in "
         f"{', '.join(result.projects)} in {result.seconds:.1f}s ({rate:,.0f} issues/s)"
     )
+
+
+import_app = typer.Typer(help="Bring data in from other trackers.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("jira")
+def import_jira(
+    path: Annotated[str, typer.Argument(help="a Jira export: one JSON file or a directory of JSON files")],
+    source: Annotated[str, typer.Option(help="name remembered with the imported ids (one per Jira site)")] = "jira",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report, write nothing")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="issues per COPY batch")] = 500,
+    as_user: Annotated[str, typer.Option("--as", help="the administrator the import runs as")] = "admin",
+    json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Import a Jira export (REST JSON with changelogs) with its original history; safe to run again.
+
+    Exit status: 0 when everything was imported, 2 when some items were rejected (the rest is imported),
+    1 when the export cannot be read (nothing is written)."""
+    import asyncio
+    import json
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tracker.errors import TrackerError
+    from tracker.importer import load_bundle, run_import, summary_lines
+    from tracklake.bootstrap import announce_token, ensure_admin
+    from tracklake.migrate import migrate
+
+    settings = Settings()
+    try:
+        bundle = load_bundle(path)
+    except TrackerError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with database(settings) as url, Progress(*columns, transient=json_output) as bar:
+        migrate(url)
+        token = asyncio.run(ensure_admin(url, settings.bootstrap_token))
+        if token:
+            announce_token(token)
+        task = bar.add_task("issues", total=bundle.count("issues"))
+        try:
+            summary = asyncio.run(
+                run_import(
+                    url, bundle, source=source, username=as_user, dry_run=dry_run, batch_size=batch_size,
+                    progress=lambda n: bar.advance(task, n),
+                )
+            )  # fmt: skip
+        except TrackerError as exc:
+            typer.echo(f"error: {exc.message} {exc.errors or ''}".rstrip(), err=True)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps(summary.view(), indent=2) if json_output else "\n".join(summary_lines(summary)))
+    raise typer.Exit(2 if summary.errors else 0)
+
+
+@app.command()
+def demo(
+    key: Annotated[str, typer.Option(help="key of the demo project")] = "TEAM",
+    seed: Annotated[int, typer.Option(help="random seed of the simulated team")] = 7,
+) -> None:
+    """Create a demo team project with Scrum and Kanban boards and a few sprints of history."""
+    from tracklake.demo import demo_command
+
+    raise typer.Exit(demo_command(key, seed))
 
 
 warehouse_app = typer.Typer(help="The analytics warehouse (DuckDB over Parquet).", no_args_is_help=True)

@@ -52,7 +52,27 @@ class Settings(BaseSettings):
     notification_batch_seconds: float = Field(default=5.0, ge=0)
     worker_metrics_port: int | None = Field(default=None, description="`tracklake worker` serves /metrics here")
 
+    # Dashboards and scheduled exports (docs/dashboards.md).
+    dashboard_session_hours: float = Field(default=12.0, gt=0, le=24 * 90, description="life of the login cookie")
+    dashboard_secure_cookie: bool = Field(
+        default=False, description="always mark the login cookie Secure (set it behind a TLS-terminating proxy)"
+    )
+    scheduler_in_process: bool = Field(
+        default=True, description="without RABBITMQ_URL, `serve` runs due scheduled exports itself"
+    )
+    scheduler_poll_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="how often due schedules are claimed"
+    )
+    scheduler_refresh_warehouse: bool = Field(
+        default=True, description="refresh the warehouse before running due exports, so they show recent changes"
+    )
+
     @property
     def warehouse_dir(self) -> Path:
         """Root of the warehouse files (the landing zone lives under `landing/`)."""
         return self.data_dir / "warehouse"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where scheduled exports write their files."""
+        return self.data_dir / "exports"

@@ -23,8 +23,20 @@ SP = "customfield_12345"
 SPRINT = "customfield_10777"
 RANK = "customfield_10019"
 
-ALICE = {"name": "alice", "key": "alice", "displayName": "Alice Archer", "emailAddress": "alice@example.com", "active": True}
-BOB = {"name": "Bob.Builder", "key": "bob", "displayName": "Bob Builder", "emailAddress": "bob@example.com", "active": True}
+ALICE = {
+    "name": "alice",
+    "key": "alice",
+    "displayName": "Alice Archer",
+    "emailAddress": "alice@example.com",
+    "active": True,
+}
+BOB = {
+    "name": "Bob.Builder",
+    "key": "bob",
+    "displayName": "Bob Builder",
+    "emailAddress": "bob@example.com",
+    "active": True,
+}
 CAROL = {"accountId": "557058:c4r0l", "displayName": "Carol Cloud", "active": True}
 DAVE = {"key": "dave-key", "name": "dave", "displayName": "Dave Doe", "active": True}
 
@@ -47,7 +59,9 @@ def sprint_obj(sprint_id: int, state: str) -> dict[str, Any]:
     return {"id": sprint_id, "name": f"Sprint {sprint_id - 100}", "state": state, "boardId": 7}
 
 
-def item(field: str, frm: Any, frm_s: Any, to: Any, to_s: Any, *, fieldtype: str = "jira", field_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+def item(
+    field: str, frm: Any, frm_s: Any, to: Any, to_s: Any, *, fieldtype: str = "jira", field_id: str | None = None
+) -> dict[str, Any]:
     out = {"field": field, "fieldtype": fieldtype, "from": frm, "fromString": frm_s, "to": to, "toString": to_s}
     if field_id:
         out["fieldId"] = field_id
@@ -98,57 +112,121 @@ def jira_bundle(key: str) -> dict[str, Any]:
     project = {"id": "10100", "key": k, "name": f"Imported {k}"}
     issues = [
         issue(
-            f"{k}-1", 30001, "story", "Login page", "2024-01-02T09:00:00.000+0000",
-            status=STATUS["done"], resolution=DONE_RESOLUTION, resolutiondate="2024-01-20T16:00:00.000+0000",
-            assignee=BOB, priority=PRIORITY["high"], labels=["auth"], updated="2024-01-20T16:00:00.000+0000",
+            f"{k}-1",
+            30001,
+            "story",
+            "Login page",
+            "2024-01-02T09:00:00.000+0000",
+            status=STATUS["done"],
+            resolution=DONE_RESOLUTION,
+            resolutiondate="2024-01-20T16:00:00.000+0000",
+            assignee=BOB,
+            priority=PRIORITY["high"],
+            labels=["auth"],
+            updated="2024-01-20T16:00:00.000+0000",
             **{SP: 5.0, SPRINT: [sprint_obj(101, "closed"), sprint_obj(102, "active")]},
             histories=[
-                history(20001, "2024-01-02T10:00:00.000+0000", ALICE,
-                        item("Sprint", None, "", "101", "Sprint 1", fieldtype="custom", field_id=SPRINT),
-                        status_item("backlog", "selected"),
-                        item("labels", None, "", None, "auth")),
-                history(20002, "2024-01-03T11:30:00.000+0000", BOB,
-                        item("assignee", None, None, "bob", "Bob Builder", field_id="assignee"),
-                        status_item("selected", "progress"),
-                        item("Story Points", None, "3", None, "5", fieldtype="custom", field_id=SP),
-                        item("priority", "3", "Medium", "2", "High")),
-                history(20003, "2024-01-15T17:00:00.000+0000", ALICE,
-                        item("Sprint", "101", "Sprint 1", "101, 102", "Sprint 1, Sprint 2", fieldtype="custom")),
-                history(20004, "2024-01-20T16:00:00.000+0000", BOB,
-                        status_item("progress", "done"),
-                        item("resolution", None, None, "10000", "Done")),
+                history(
+                    20001,
+                    "2024-01-02T10:00:00.000+0000",
+                    ALICE,
+                    item("Sprint", None, "", "101", "Sprint 1", fieldtype="custom", field_id=SPRINT),
+                    status_item("backlog", "selected"),
+                    item("labels", None, "", None, "auth"),
+                ),
+                history(
+                    20002,
+                    "2024-01-03T11:30:00.000+0000",
+                    BOB,
+                    item("assignee", None, None, "bob", "Bob Builder", field_id="assignee"),
+                    status_item("selected", "progress"),
+                    item("Story Points", None, "3", None, "5", fieldtype="custom", field_id=SP),
+                    item("priority", "3", "Medium", "2", "High"),
+                ),
+                history(
+                    20003,
+                    "2024-01-15T17:00:00.000+0000",
+                    ALICE,
+                    item("Sprint", "101", "Sprint 1", "101, 102", "Sprint 1, Sprint 2", fieldtype="custom"),
+                ),
+                history(
+                    20004,
+                    "2024-01-20T16:00:00.000+0000",
+                    BOB,
+                    status_item("progress", "done"),
+                    item("resolution", None, None, "10000", "Done"),
+                ),
             ],
         ),
         issue(
-            f"{k}-2", 30002, "bug", "Crash on save", "2024-01-05T08:00:00.000+0000",
-            status=STATUS["progress"], reporter=CAROL, creator=CAROL, assignee=DAVE,
-            description="Steps:\r\n1. save", updated="2024-01-18T12:00:00.000+0000",
-            **{SPRINT: ["com.atlassian.greenhopper.service.sprint.Sprint@1f2e[id=102,rapidViewId=7,state=ACTIVE,"
-                        "name=Sprint 2,startDate=2024-01-15T09:00:00.000Z]"]},
+            f"{k}-2",
+            30002,
+            "bug",
+            "Crash on save",
+            "2024-01-05T08:00:00.000+0000",
+            status=STATUS["progress"],
+            reporter=CAROL,
+            creator=CAROL,
+            assignee=DAVE,
+            description="Steps:\r\n1. save",
+            updated="2024-01-18T12:00:00.000+0000",
+            **{
+                SPRINT: [
+                    "com.atlassian.greenhopper.service.sprint.Sprint@1f2e[id=102,rapidViewId=7,state=ACTIVE,"
+                    "name=Sprint 2,startDate=2024-01-15T09:00:00.000Z]"
+                ]
+            },
             histories=[
-                history(20010, "2024-01-16T09:00:00.000+0000", CAROL,
-                        status_item("backlog", "progress"),
-                        item("Sprint", "", "", "102", "Sprint 2", fieldtype="custom"),
-                        item("assignee", None, None, "557058:c4r0l", "Carol Cloud")),
-                history(20011, "2024-01-17T09:00:00.000+0000", CAROL,
-                        status_item("progress", "done"), item("resolution", None, None, "10000", "Done")),
-                history(20012, "2024-01-18T12:00:00.000+0000", ALICE,
-                        status_item("done", "progress"), item("resolution", "10000", "Done", None, None),
-                        item("assignee", "557058:c4r0l", "Carol Cloud", "dave-key", "Dave Doe"),
-                        item("Link", None, None, f"{k}-1", f"This issue relates to {k}-1")),
+                history(
+                    20010,
+                    "2024-01-16T09:00:00.000+0000",
+                    CAROL,
+                    status_item("backlog", "progress"),
+                    item("Sprint", "", "", "102", "Sprint 2", fieldtype="custom"),
+                    item("assignee", None, None, "557058:c4r0l", "Carol Cloud"),
+                ),
+                history(
+                    20011,
+                    "2024-01-17T09:00:00.000+0000",
+                    CAROL,
+                    status_item("progress", "done"),
+                    item("resolution", None, None, "10000", "Done"),
+                ),
+                history(
+                    20012,
+                    "2024-01-18T12:00:00.000+0000",
+                    ALICE,
+                    status_item("done", "progress"),
+                    item("resolution", "10000", "Done", None, None),
+                    item("assignee", "557058:c4r0l", "Carol Cloud", "dave-key", "Dave Doe"),
+                    item("Link", None, None, f"{k}-1", f"This issue relates to {k}-1"),
+                ),
             ],
         ),
         issue(
-            f"{k}-3", 30003, "subtask", "Login form validation", "2024-01-04T09:00:00.000+0000",
-            status=STATUS["selected"], parent={"id": "30001", "key": f"{k}-1"},
+            f"{k}-3",
+            30003,
+            "subtask",
+            "Login form validation",
+            "2024-01-04T09:00:00.000+0000",
+            status=STATUS["selected"],
+            parent={"id": "30001", "key": f"{k}-1"},
         ),
         issue(
-            f"{k}-4", 30004, "bug", "Ghost", "2024-01-06T09:00:00.000+0000",
+            f"{k}-4",
+            30004,
+            "bug",
+            "Ghost",
+            "2024-01-06T09:00:00.000+0000",
             status={"id": "999", "name": "Ghost status"},
             histories=[history(20040, "2024-01-07T09:00:00.000+0000", ALICE, status_item("backlog", "progress"))],
         ),
         issue(
-            f"{k}-5", 30005, "story", "Half an issue", "2024-01-06T09:00:00.000+0000",
+            f"{k}-5",
+            30005,
+            "story",
+            "Half an issue",
+            "2024-01-06T09:00:00.000+0000",
             status=STATUS["progress"],
             histories=[
                 history(20050, "2024-01-07T09:00:00.000+0000", ALICE, status_item("backlog", "selected")),
@@ -157,20 +235,37 @@ def jira_bundle(key: str) -> dict[str, Any]:
         ),
         issue(f"{k}-6", 30006, "story", "Binary description", "2024-01-06T09:00:00.000+0000", description="a\u0000b"),
         issue(
-            f"{k}-7", 30007, "story", "Mystery sprint", "2024-01-07T09:00:00.000+0000",
+            f"{k}-7",
+            30007,
+            "story",
+            "Mystery sprint",
+            "2024-01-07T09:00:00.000+0000",
             **{SPRINT: [sprint_obj(101, "closed"), {"id": 999, "name": "Elsewhere", "state": "closed"}]},
         ),
-    ]  # fmt: skip
+    ]
     return {
         "users": [ALICE, BOB],
         "fields": [
             {"id": "summary", "name": "Summary", "custom": False, "schema": {"type": "string", "system": "summary"}},
-            {"id": SP, "name": "Story Points", "custom": True,
-             "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"}},
-            {"id": SPRINT, "name": "Sprint", "custom": True,
-             "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint"}},
-            {"id": RANK, "name": "Rank", "custom": True, "schema": {"custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"}},
-        ],  # fmt: skip
+            {
+                "id": SP,
+                "name": "Story Points",
+                "custom": True,
+                "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"},
+            },
+            {
+                "id": SPRINT,
+                "name": "Sprint",
+                "custom": True,
+                "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint"},
+            },
+            {
+                "id": RANK,
+                "name": "Rank",
+                "custom": True,
+                "schema": {"custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"},
+            },
+        ],
         "statuses": list(STATUS.values()),
         "projects": [project | {"lead": ALICE, "issueTypes": list(TYPES.values()), "description": "From Jira"}],
         "boards": [
@@ -194,13 +289,27 @@ def jira_bundle(key: str) -> dict[str, Any]:
             }
         ],
         "sprints": [
-            {"id": 101, "name": "Sprint 1", "state": "closed", "originBoardId": 7, "goal": "Log in",
-             "startDate": "2024-01-01T09:00:00.000Z", "endDate": "2024-01-15T09:00:00.000Z",
-             "completeDate": "2024-01-15T17:00:00.000Z"},
-            {"id": 102, "name": "Sprint 2", "state": "active", "originBoardId": 7, "goal": "",
-             "startDate": "2024-01-15T09:00:00.000Z", "endDate": "2024-01-29T09:00:00.000Z"},
+            {
+                "id": 101,
+                "name": "Sprint 1",
+                "state": "closed",
+                "originBoardId": 7,
+                "goal": "Log in",
+                "startDate": "2024-01-01T09:00:00.000Z",
+                "endDate": "2024-01-15T09:00:00.000Z",
+                "completeDate": "2024-01-15T17:00:00.000Z",
+            },
+            {
+                "id": 102,
+                "name": "Sprint 2",
+                "state": "active",
+                "originBoardId": 7,
+                "goal": "",
+                "startDate": "2024-01-15T09:00:00.000Z",
+                "endDate": "2024-01-29T09:00:00.000Z",
+            },
             {"id": 103, "name": "Sprint 3", "state": "future", "originBoardId": 7},
-        ],  # fmt: skip
+        ],
         "issues": issues,
     }
 
@@ -209,17 +318,39 @@ def newer_export(key: str) -> dict[str, Any]:
     """The same Jira a week later: KEY-2 is done, KEY-8 is new, sprint 102 closed and 103 active."""
     bundle = copy.deepcopy(jira_bundle(key))
     two = next(i for i in bundle["issues"] if i["key"] == f"{key}-2")
-    two["fields"] |= {"status": STATUS["done"], "resolution": DONE_RESOLUTION,
-                      "resolutiondate": "2024-01-30T10:00:00.000+0000", "updated": "2024-01-30T10:00:00.000+0000"}  # fmt: skip
+    two["fields"] |= {
+        "status": STATUS["done"],
+        "resolution": DONE_RESOLUTION,
+        "resolutiondate": "2024-01-30T10:00:00.000+0000",
+        "updated": "2024-01-30T10:00:00.000+0000",
+    }
     two["changelog"]["histories"].append(
-        history(20013, "2024-01-30T10:00:00.000+0000", DAVE, status_item("progress", "done"),
-                item("resolution", None, None, "10000", "Done"))
-    )  # fmt: skip
+        history(
+            20013,
+            "2024-01-30T10:00:00.000+0000",
+            DAVE,
+            status_item("progress", "done"),
+            item("resolution", None, None, "10000", "Done"),
+        )
+    )
     bundle["issues"].append(
-        issue(f"{key}-8", 30008, "story", "Sign up", "2024-01-29T10:00:00.000+0000", **{SPRINT: [sprint_obj(103, "active")]},
-              histories=[history(20080, "2024-01-29T11:00:00.000+0000", ALICE,
-                                 item("Sprint", "", "", "103", "Sprint 3", fieldtype="custom"))])
-    )  # fmt: skip
+        issue(
+            f"{key}-8",
+            30008,
+            "story",
+            "Sign up",
+            "2024-01-29T10:00:00.000+0000",
+            **{SPRINT: [sprint_obj(103, "active")]},
+            histories=[
+                history(
+                    20080,
+                    "2024-01-29T11:00:00.000+0000",
+                    ALICE,
+                    item("Sprint", "", "", "103", "Sprint 3", fieldtype="custom"),
+                )
+            ],
+        )
+    )
     sprints = {s["id"]: s for s in bundle["sprints"]}
     sprints[102] |= {"state": "closed", "completeDate": "2024-01-29T17:00:00.000Z"}
     sprints[103] |= {"state": "active", "startDate": "2024-01-29T18:00:00.000Z", "endDate": "2024-02-12T18:00:00.000Z"}

@@ -7,6 +7,7 @@ and left out (an issue always whole), and the rest is imported.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Callable
@@ -107,19 +108,25 @@ async def run_import(
 ) -> ImportSummary:
     """Import a bundle file or directory in one transaction (rolled back for a dry run)."""
     bundle = path if isinstance(path, Bundle) else load_bundle(path)
-    async with await connect(url) as conn:
-        async with conn.transaction(force_rollback=dry_run):
-            actor = await admin_actor(conn, username)
-            summary = await import_bundle(
-                conn,
-                actor,
-                bundle,
-                source=source,
-                batch_size=batch_size,
-                record=not dry_run,
-                on_total=on_total,
-                progress=progress,
-            )
+    # The parsed export is millions of long-lived objects: the collector would scan them again and again while the
+    # import allocates (a third of the parse time). Frozen, they are skipped until the import is done.
+    gc.freeze()
+    try:
+        async with await connect(url) as conn:
+            async with conn.transaction(force_rollback=dry_run):
+                actor = await admin_actor(conn, username)
+                summary = await import_bundle(
+                    conn,
+                    actor,
+                    bundle,
+                    source=source,
+                    batch_size=batch_size,
+                    record=not dry_run,
+                    on_total=on_total,
+                    progress=progress,
+                )
+    finally:
+        gc.unfreeze()
     summary.dry_run = dry_run
     return summary
 

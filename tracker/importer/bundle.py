@@ -65,8 +65,8 @@ def _section_list(value: Any) -> list[Any] | None:
     return None
 
 
-def _add(bundle: Bundle, data: Any, *, file: str | None, stem: str | None) -> None:
-    where = file or "the bundle"
+def _add(bundle: Bundle, data: Any, *, file: str | None, stem: str | None, name: str | None = None) -> None:
+    where = file or name or "the bundle"
     if isinstance(data, list) or (isinstance(data, Mapping) and "values" in data and stem is not None):
         match = _FILE_SECTION.match((stem or "").lower())
         section = match.group(1) if match else ""
@@ -127,5 +127,5 @@ def load_bundle(path: str | Path) -> Bundle:
     if not root.is_file():
         raise BundleError(f"{root} does not exist", errors={str(root): "no such file or directory"})
     bundle = Bundle(str(root))
-    _add(bundle, _parse_json(root.read_bytes(), root.name), file=None, stem=root.stem)
+    _add(bundle, _parse_json(root.read_bytes(), root.name), file=None, stem=root.stem, name=root.name)
     return bundle

@@ -16,9 +16,11 @@ reported and left out whole.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -35,9 +37,34 @@ NAMESPACE = uuid.UUID("6f1b0c9e-4a8e-5d43-9b55-2d1f0b7c3a10")
 CHUNK = 10_000
 
 
-def change_id(source: str, kind: str, external_id: str) -> uuid.UUID:
-    """The id of an imported change (and of its event): the same for the same Jira object, run after run."""
-    return uuid.uuid5(NAMESPACE, f"{source}:{kind}:{external_id}")
+# COPY's text format: a backslash, tab, newline or carriage return inside a value is escaped; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def change_id(source: str, kind: str, external_id: str) -> str:
+    """The id of an imported change (and of its event): the same for the same Jira object, run after run.
+
+    Exactly `str(uuid.uuid5(NAMESPACE, name))`, spelled out because an import derives one per changelog entry.
+    """
+    h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}:{kind}:{external_id}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+def copy_text(value: str | None) -> str:
+    """A value as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def copy_array(values: Sequence[str]) -> str:
+    """A text[] literal ({"a","b"}), before COPY escaping."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 @dataclass(slots=True)
@@ -47,17 +74,19 @@ class Planned:
     project_id: int
     is_new: bool
     version: int = 0
-    known: set[uuid.UUID] = field(default_factory=set)
+    known: set[str] = field(default_factory=set)  # change ids already in the issue's history
 
 
 @dataclass
 class Rows:
-    issues: list[tuple[Any, ...]] = field(default_factory=list)
+    """The rows of a batch: COPY text lines (tab-separated, escaped), and updates of issues imported before."""
+
+    issues: list[str] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
-    memberships: list[tuple[int, int]] = field(default_factory=list)
-    history: list[tuple[Any, ...]] = field(default_factory=list)
-    outbox: list[tuple[Any, ...]] = field(default_factory=list)
-    mappings: list[tuple[str, str, str, int]] = field(default_factory=list)
+    memberships: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    outbox: list[str] = field(default_factory=list)
+    mappings: list[str] = field(default_factory=list)
     parents: list[tuple[int, int | None]] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     created: int = 0
@@ -149,7 +178,7 @@ class IssueWriter:
         old_ids = sorted(by_id)
         for start in range(0, len(old_ids), CHUNK):
             for r in await fetch_all(self.conn, sql.SELECT_CHANGE_IDS, {"ids": old_ids[start : start + CHUNK]}):
-                by_id[r["issue_id"]].known.add(r["change_id"])
+                by_id[r["issue_id"]].known.update(r["change_ids"])
         wanted = sorted({p.issue.current["parent"] for p in planned if p.issue.current["parent"]} - set(self.keys))
         for start in range(0, len(wanted), CHUNK):
             for r in await fetch_all(self.conn, sql.SELECT_ISSUE_IDS_BY_KEYS, {"keys": wanted[start : start + CHUNK]}):
@@ -197,7 +226,7 @@ class IssueWriter:
         return v, v  # summary, description, duedate, Story Points
 
     def build(self, p: Planned, rows: Rows) -> bool:
-        """Add an issue's rows; False when it has nothing new."""
+        """Add an issue's rows (as COPY text lines); False when it has nothing new."""
         issue = p.issue
         key, source = issue.key, self.source
         project_key = self.project_keys[p.project_id]
@@ -207,35 +236,67 @@ class IssueWriter:
         history, outbox = rows.history, rows.outbox
         version = p.version
         data = {"imported_from": source}
+        head = f"{p.id}\t{key}\t{p.project_id}\t"
 
-        def event(cid: uuid.UUID, event_type: str, at: Any, actor: tuple[int, str, str] | None, changes: list[dict[str, Any]]) -> None:  # fmt: skip
+        def event(
+            cid: str,
+            event_type: str,
+            at: datetime,
+            at_text: str,
+            actor: tuple[int, str, str] | None,
+            changes: list[dict[str, Any]],
+        ) -> None:
             payload = {
-                "schema_version": 1, "event_id": cid, "type": event_type, "occurred_at": at,
-                "actor": actor[1] if actor else None, "actor_id": actor[0] if actor else None, "issue_id": p.id,
-                "issue_key": key, "project_key": project_key, "version": version, "changes": changes, "issue": None,
+                "schema_version": 1,
+                "event_id": cid,
+                "type": event_type,
+                "occurred_at": at,
+                "actor": actor[1] if actor else None,
+                "actor_id": actor[0] if actor else None,
+                "issue_id": p.id,
+                "issue_key": key,
+                "project_key": project_key,
+                "version": version,
+                "changes": changes,
+                "issue": None,
                 "data": data,
-            }  # fmt: skip
-            outbox.append((cid, event_type, p.id, key, project_key, at, orjson.dumps(payload).decode()))
+            }
+            body = copy_text(orjson.dumps(payload).decode())
+            outbox.append(f"{cid}\t{event_type}\t{p.id}\t{key}\t{project_key}\t{at_text}\t{body}\n")
 
         if p.is_new:
             cid = change_id(source, "create", issue.external_id)
             creator = self.maps.users[issue.initial["reporter"] or reporter]
+            created = issue.created.isoformat()
+            prefix = f"{head}{cid}\t{creator[0]}\t{created}\t"
             changes = []
             for name in FIELDS:
                 v, s = value(name, issue.initial[name], missing)
                 if v is None and s is None:
                     continue
                 field_type = "custom" if name in CUSTOM_FIELDS else "jira"
-                history.append((p.id, key, p.project_id, cid, creator[0], issue.created, name, field_type, None, None, v, s, True))  # fmt: skip
-                changes.append({"field": name, "field_type": field_type, "from": None, "to": v, "from_string": None, "to_string": s})  # fmt: skip
+                history.append(f"{prefix}{name}\t{field_type}\t\\N\t\\N\t{copy_text(v)}\t{copy_text(s)}\tt\n")
+                changes.append(
+                    {
+                        "field": name,
+                        "field_type": field_type,
+                        "from": None,
+                        "to": v,
+                        "from_string": None,
+                        "to_string": s,
+                    }
+                )
             version = 1
-            event(cid, "issue.created", issue.created, creator, changes)
+            event(cid, "issue.created", issue.created, created, creator, changes)
         fresh = 0
         for h in issue.histories:
             cid = change_id(source, "history", h.external_id)
             if cid in p.known:
                 continue
             author = self.maps.users[h.author] if h.author else None
+            actor = copy_text(str(author[0]) if author else None)
+            at = h.created.isoformat()
+            prefix = f"{head}{cid}\t{actor}\t{at}\t"
             changes = []
             for item in h.items:
                 if item.mapped:
@@ -245,12 +306,24 @@ class IssueWriter:
                         continue  # e.g. a sprint tracklake does not know was the only difference
                 else:
                     before, before_s, after, after_s = None, item.before_string, None, item.after_string
-                history.append((p.id, key, p.project_id, cid, author[0] if author else None, h.created, item.field, item.field_type, before, before_s, after, after_s, False))  # fmt: skip
-                changes.append({"field": item.field, "field_type": item.field_type, "from": before, "to": after, "from_string": before_s, "to_string": after_s})  # fmt: skip
+                history.append(
+                    f"{prefix}{copy_text(item.field)}\t{item.field_type}\t{copy_text(before)}\t{copy_text(before_s)}"
+                    f"\t{copy_text(after)}\t{copy_text(after_s)}\tf\n"
+                )
+                changes.append(
+                    {
+                        "field": item.field,
+                        "field_type": item.field_type,
+                        "from": before,
+                        "to": after,
+                        "from_string": before_s,
+                        "to_string": after_s,
+                    }
+                )
             if changes:
                 version += 1
                 fresh += 1
-                event(cid, _event_type([c["field"] for c in changes]), h.created, author, changes)
+                event(cid, _event_type([c["field"] for c in changes]), h.created, at, author, changes)
         if not p.is_new and not fresh:
             return False
         cur = issue.current
@@ -274,17 +347,19 @@ class IssueWriter:
         }
         sprint_ids = sorted({maps.sprints[s][0] for s in cur["Sprint"] if s in maps.sprints})
         missing.update(s for s in cur["Sprint"] if s not in maps.sprints)
-        rows.memberships += [(p.id, s) for s in sprint_ids]
+        rows.memberships += [f"{p.id}\t{s}\n" for s in sprint_ids]
         parent = cur["parent"]
         parent_id = self.keys.get(parent) if parent else None
         if p.is_new:
-            rows.issues.append((
+            line = [
                 p.id, p.project_id, issue.number, key, values["issue_type_id"], values["priority_id"],
                 values["status_id"], values["resolution_id"], values["summary"], values["description"],
-                values["assignee_id"], values["reporter_id"], values["labels"], values["due_date"],
-                values["story_points"], issue.created, issue.updated, issue.resolved, version,
-            ))  # fmt: skip
-            rows.mappings.append((source, "issue", issue.external_id, p.id))
+                values["assignee_id"], values["reporter_id"], copy_array(values["labels"]), values["due_date"],
+                values["story_points"], issue.created.isoformat(), issue.updated.isoformat(),
+                issue.resolved.isoformat() if issue.resolved else None, version,
+            ]  # fmt: skip
+            rows.issues.append("\t".join(copy_text(None if v is None else str(v)) for v in line) + "\n")
+            rows.mappings.append(f"{copy_text(source)}\tissue\t{copy_text(issue.external_id)}\t{p.id}\n")
             rows.created += 1
             if parent_id:
                 rows.parents.append((p.id, parent_id))
@@ -293,13 +368,17 @@ class IssueWriter:
             rows.parents.append((p.id, parent_id))
             rows.updated += 1
         if parent and not parent_id:
-            rows.warnings.append(Problem(issue.origin.path(".fields.parent"), f"parent {parent} was not imported", "warning"))  # fmt: skip
+            rows.warnings.append(
+                Problem(issue.origin.path(".fields.parent"), f"parent {parent} was not imported", "warning")
+            )
         if missing:
-            rows.warnings.append(Problem(
-                issue.origin.path(".fields"),
-                f"sprint(s) {', '.join(sorted(missing, key=int))} are not in the bundle: left out of the Sprint field",
-                "warning",
-            ))  # fmt: skip
+            rows.warnings.append(
+                Problem(
+                    issue.origin.path(".fields"),
+                    f"sprint(s) {', '.join(sorted(missing, key=int))} are not in the bundle: left out of the Sprint field",
+                    "warning",
+                )
+            )
         return True
 
     # -- writing --------------------------------------------------------------------------------------------------
@@ -308,21 +387,19 @@ class IssueWriter:
         async with self.conn.cursor() as cur:
             if rows.issues:
                 async with cur.copy(sql.COPY_ISSUES) as copy:
-                    for r in rows.issues:
-                        await copy.write_row(r)
+                    await copy.write("".join(rows.issues).encode())
             if rows.updates:
                 await cur.executemany(sql.UPDATE_ISSUE, rows.updates)
                 await cur.execute(sql.DELETE_ISSUE_SPRINTS, {"ids": [u["id"] for u in rows.updates]})
-            for statement, data in (
+            for statement, lines in (
                 (sql.COPY_ISSUE_SPRINTS, rows.memberships),
                 (sql.COPY_HISTORY, rows.history),
                 (sql.COPY_OUTBOX, rows.outbox),
                 (sql.COPY_MAPPINGS, rows.mappings),
             ):
-                if data:
+                if lines:
                     async with cur.copy(statement) as copy:
-                        for r in data:
-                            await copy.write_row(r)
+                        await copy.write("".join(lines).encode())
 
     async def write_batch(self, batch: Sequence[Planned]) -> None:
         rows = Rows()

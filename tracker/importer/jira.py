@@ -14,13 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tracker.importer.bundle import Bundle, Origin
 from tracker.importer.models import (
-    FIELDS,
+    CUSTOM_FIELDS,
     History,
     Item,
     JiraBoard,
@@ -34,7 +32,19 @@ from tracker.importer.models import (
     Problem,
     Value,
 )
-from tracker.issues.models import format_number
+from tracker.importer.values import (
+    Reject,
+    as_object,
+    date_text,
+    label_list,
+    name_text,
+    number_text,
+    optional_time,
+    parse_time,
+    same,
+    sprint_ids,
+    text_value,
+)
 
 STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
 SPRINT_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-sprint"
@@ -43,25 +53,23 @@ RANK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-lexo-rank"
 STORY_POINT_NAMES = ("story points", "story point estimate")
 ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-([1-9][0-9]{0,8})$")
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-SPRINT_IN_TEXT = re.compile(r"\bid=(\d+)")
 SYSTEM_FIELDS = {
-    "status", "resolution", "priority", "issuetype", "assignee", "reporter", "summary", "description", "labels",
+    "status",
+    "resolution",
+    "priority",
+    "issuetype",
+    "assignee",
+    "reporter",
+    "summary",
+    "description",
+    "labels",
     "duedate",
-}  # fmt: skip
+}
 PARENT_FIELDS = {"parent", "issueparentassociation", "epic link"}
 USER_FIELDS = {"assignee", "reporter"}
+USER_REFS = ("accountId", "key", "name")  # what Jira Cloud, Server and old Server name a user by
+SCALARS = (str, int)
 MAX_SUMMARY = 255
-MAX_SP = Decimal("100000000")
-
-
-class Reject(Exception):
-    """The issue (or item) being read is malformed at `suffix` (relative to its origin)."""
-
-    def __init__(self, suffix: str, message: str, *, silent: bool = False) -> None:
-        super().__init__(message)
-        self.suffix = suffix
-        self.message = message
-        self.silent = silent  # already reported once (e.g. the issue's project was rejected)
 
 
 @dataclass
@@ -90,125 +98,6 @@ class ParsedBundle:
     rejected: dict[str, int]
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
-    """A JSON object, or an empty one for anything else."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _name(value: Any) -> str | None:
-    """A non-empty trimmed text, else None."""
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def parse_time(value: Any, where: str) -> datetime:
-    """A Jira date-time (`2024-01-15T10:20:30.000+0000`); naive ones are UTC."""
-    if not isinstance(value, str):
-        raise Reject(where, "a date-time like 2024-01-15T10:20:30.000+0000 is required")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Reject(where, f"'{value[:40]}' is not a date-time like 2024-01-15T10:20:30.000+0000") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _optional_time(value: Any, where: str) -> datetime | None:
-    return None if value in (None, "") else parse_time(value, where)
-
-
-def number_text(value: Any, where: str) -> str | None:
-    """A story point value as tracklake writes it ('5', '0.5'); None when empty."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise Reject(where, "must be a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Reject(where, f"'{str(value)[:40]}' is not a number") from None
-    if not number.is_finite() or number < 0 or number >= MAX_SP:
-        raise Reject(where, "must be a number between 0 and 99999999.99")
-    return format_number(number.quantize(Decimal("0.01")))
-
-
-def sprint_ids(value: Any, where: str) -> frozenset[str]:
-    """Jira sprint ids from a Sprint field value: objects, ids, 'Sprint@..[id=101,..]' texts or '101, 102'."""
-    if value is None or value == "":
-        return frozenset()
-    if isinstance(value, list):
-        values = value
-    elif isinstance(value, str) and "id=" not in value:
-        values = value.split(",")  # a changelog value: '101, 102'
-    else:
-        values = [value]
-    out: set[str] = set()
-    for n, v in enumerate(values):
-        ref: Any = v.get("id") if isinstance(v, Mapping) else v
-        if isinstance(ref, str):
-            match = SPRINT_IN_TEXT.search(ref)
-            ref = match.group(1) if match else ref.strip()
-            if ref == "":
-                continue
-        if isinstance(ref, bool) or not (isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())):
-            raise Reject(f"{where}[{n}]" if isinstance(value, list) else where, "is not a sprint or a sprint id")
-        out.add(str(int(ref)))
-    return frozenset(out)
-
-
-def _adf_text(node: Any) -> str:
-    """Plain text of an Atlassian Document Format description (REST API v3)."""
-    if isinstance(node, Mapping):
-        if node.get("type") == "text":
-            return str(node.get("text") or "")
-        inner = "".join(_adf_text(c) for c in node.get("content") or [])
-        block = node.get("type") in ("paragraph", "heading", "listItem", "codeBlock", "blockquote", "rule")
-        return inner + ("\n" if block else "")
-    if isinstance(node, list):
-        return "".join(_adf_text(c) for c in node)
-    return ""
-
-
-def _text(value: Any, where: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        value = _adf_text(value).strip()
-    if not isinstance(value, str):
-        raise Reject(where, "must be text")
-    return value.replace("\r\n", "\n") or None
-
-
-def _labels(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise Reject(where, "must be a list of labels")
-    out: list[str] = []
-    for n, label in enumerate(value):
-        if not isinstance(label, str) or not label or len(label) > 255 or any(c.isspace() for c in label):
-            raise Reject(f"{where}[{n}]", "a label is 1-255 characters without spaces")
-        if label not in out:
-            out.append(label)
-    return tuple(out)
-
-
-def _date(value: Any, where: str) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10]).isoformat()
-    except ValueError:
-        raise Reject(where, f"'{str(value)[:40]}' is not a date like 2024-12-31") from None
-
-
-def same(field_name: str, a: Value, b: Value) -> bool:
-    """Whether two values of a field are the same (labels in any order)."""
-    if field_name == "labels":
-        return sorted(a or ()) == sorted(b or ())
-    if field_name in ("summary", "description"):
-        return (a or "").strip() == (b or "").strip()
-    return bool(a == b)
-
-
 class Parser:
     """Reads a bundle section by section; issues last, since they refer to everything else."""
 
@@ -225,6 +114,7 @@ class Parser:
         self.project_ids: dict[str, str] = {}
         self.bad_projects: dict[str, str] = {}
         self.fields = FieldMap()
+        self.canonical: dict[tuple[Any, Any, Any], str | None] = {}
         self.here: Origin | None = None  # the item being read: helpers report paths relative to it
 
     def problem(self, path: str, message: str, level: str = "error") -> None:
@@ -246,9 +136,14 @@ class Parser:
             return None
         if isinstance(obj, str):
             return self.user_ref(obj, None)
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
             raise Reject(where, "must be a user object")
-        refs = [str(obj[k]) for k in ("accountId", "key", "name") if isinstance(obj.get(k), str | int) and obj[k] != ""]
+        for k in USER_REFS:  # the common case: a user seen before
+            v = obj.get(k)
+            known = self.user_refs.get(v if type(v) is str else str(v)) if v is not None else None
+            if known is not None:
+                return known
+        refs = [str(v) for k in USER_REFS if (v := obj.get(k)) is not None and v != "" and isinstance(v, SCALARS)]
         if not refs:
             raise Reject(where, "a user needs an accountId, key or name")
         for ref in refs:
@@ -278,7 +173,7 @@ class Parser:
 
     def status(self, obj: Any, where: str) -> str:
         """The (lowercase) name of a status object, registered on first sight."""
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
             raise Reject(where, "must be a status object")
         sid = str(obj["id"]) if obj.get("id") is not None else None
         if sid is not None and sid in self.status_ids:
@@ -288,11 +183,16 @@ class Parser:
             raise Reject(f"{where}.name", "a status needs a name of 1-255 characters")
         lower = name.strip().lower()
         category_obj = obj.get("statusCategory")
-        key = category_obj.get("key") if isinstance(category_obj, Mapping) else None
+        key = category_obj.get("key") if isinstance(category_obj, dict) else None
         if key is None and lower in self.statuses:
             category = self.statuses[lower].category
         else:
-            found = STATUS_CATEGORIES.get(str(key)) if key is not None else None
+            if key is None:
+                raise Reject(
+                    where,
+                    f"status '{name.strip()}' ({sid}) is not among the bundle's statuses and has no statusCategory",
+                )
+            found = STATUS_CATEGORIES.get(str(key))
             if found is None:
                 raise Reject(f"{where}.statusCategory.key", f"'{key}' is not one of new, indeterminate, done")
             category = found
@@ -320,7 +220,7 @@ class Parser:
         raise Reject(where, f"status {raw} ('{string}') is not among the bundle's statuses")
 
     def issue_type(self, obj: Any, where: str) -> str:
-        if not isinstance(obj, Mapping) or not isinstance(obj.get("name"), str) or not obj["name"].strip():
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or not obj["name"].strip():
             raise Reject(where, "must be an issue type object with a name")
         name = obj["name"].strip()[:255]
         lower = name.lower()
@@ -334,10 +234,10 @@ class Parser:
 
     def read_fields(self) -> None:
         for origin, f in self.bundle.items("fields"):
-            if not isinstance(f, Mapping) or not isinstance(f.get("id"), str):
+            if not isinstance(f, dict) or not isinstance(f.get("id"), str):
                 self.problem(origin.path(), "a field needs an id")
                 continue
-            custom = _obj(f.get("schema")).get("custom")
+            custom = as_object(f.get("schema")).get("custom")
             name = str(f.get("name") or "").strip().lower()
             if custom == SPRINT_FIELD_TYPE:
                 self.fields.sprint.append(f["id"])
@@ -370,7 +270,7 @@ class Parser:
                 f"'{key}' is not a tracklake project key (2-10 letters or digits); its issues are skipped",
             )
             raise Reject(where, "", silent=True)
-        obj = obj if isinstance(obj, Mapping) else {}
+        obj = obj if isinstance(obj, dict) else {}
         project = JiraProject(None, str(obj.get("id") or key), key, str(obj.get("name") or key)[:255] or key)
         self.projects[key] = project
         return project
@@ -379,14 +279,16 @@ class Parser:
         for origin, p in self.bundle.items("projects"):
             self.here = origin
             try:
-                if not isinstance(p, Mapping):
+                if not isinstance(p, dict):
                     raise Reject("", "must be a project object")
                 key = p.get("key")
                 if not isinstance(key, str) or not PROJECT_KEY.match(key):
                     self.bad_projects[str(key)] = origin.path(".key")
-                    raise Reject(".key", f"'{key}' is not a tracklake project key (2-10 letters or digits); "
-                                 "its issues are skipped")  # fmt: skip
-                name = _name(p.get("name")) or key
+                    raise Reject(
+                        ".key",
+                        f"'{key}' is not a tracklake project key (2-10 letters or digits); its issues are skipped",
+                    )
+                name = name_text(p.get("name")) or key
                 project = JiraProject(origin, str(p.get("id") or key), key, name[:255])
                 project.description = p["description"] if isinstance(p.get("description"), str) else ""
                 project.lead = self.user(p.get("lead"), ".lead") if p.get("lead") else None
@@ -417,7 +319,7 @@ class Parser:
         return boards
 
     def _board(self, origin: Origin, b: Any, seen: set[str]) -> JiraBoard:
-        if not isinstance(b, Mapping) or not isinstance(b.get("id"), int | str) or isinstance(b.get("id"), bool):
+        if not isinstance(b, dict) or not isinstance(b.get("id"), int | str) or isinstance(b.get("id"), bool):
             raise Reject(".id", "a board needs an id")
         external_id = str(b["id"])
         if external_id in seen:
@@ -426,23 +328,23 @@ class Parser:
         kind = str(b.get("type") or "").lower()
         if kind not in ("scrum", "kanban"):
             raise Reject(".type", f"'{b.get('type')}' boards are not supported: scrum or kanban")
-        location = _obj(b.get("location"))
+        location = as_object(b.get("location"))
         key = location.get("projectKey") or self.project_ids.get(str(location.get("projectId")))
         if not isinstance(key, str) or key not in self.projects:
             raise Reject(".location.projectKey", f"the board's project ({key}) is not in the bundle")
-        config = _obj(b.get("configuration"))
-        raw_columns = _obj(config.get("columnConfig")).get("columns")
+        config = as_object(b.get("configuration"))
+        raw_columns = as_object(config.get("columnConfig")).get("columns")
         if not isinstance(raw_columns, list) or not raw_columns:
             raise Reject(".configuration.columnConfig.columns", "a board needs its columns")
         columns: list[JiraColumn] = []
         placed: set[str] = set()
         for n, c in enumerate(raw_columns):
             where = f".configuration.columnConfig.columns[{n}]"
-            if not isinstance(c, Mapping) or not isinstance(c.get("name"), str) or not c["name"].strip():
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip():
                 raise Reject(where, "a column needs a name")
             names: list[str] = []
             for k, s in enumerate(c.get("statuses") or []):
-                sid = str(s.get("id")) if isinstance(s, Mapping) else str(s)
+                sid = str(s.get("id")) if isinstance(s, dict) else str(s)
                 lower = self.status_ids.get(sid)
                 if lower is None:
                     self.problem(origin.path(f"{where}.statuses[{k}]"), f"status {sid} is unknown; left out", "warning")
@@ -463,8 +365,8 @@ class Parser:
             for lower in column.statuses:
                 project.statuses.setdefault(lower)
         estimation = config.get("estimation")
-        field_id = _obj(_obj(estimation).get("field")).get("fieldId")
-        if not isinstance(estimation, Mapping):
+        field_id = as_object(as_object(estimation).get("field")).get("fieldId")
+        if not isinstance(estimation, dict):
             measure = "story_points" if self.fields.story_points else "issue_count"
         elif field_id in self.fields.story_points:
             measure = "story_points"
@@ -476,8 +378,8 @@ class Parser:
                     f"estimation by {field_id} is counted as issue count",
                     "warning",
                 )
-        jql = _obj(config.get("filter")).get("jql") or _obj(b.get("filter")).get("jql")
-        name = _name(b.get("name")) or f"Board {external_id}"
+        jql = as_object(config.get("filter")).get("jql") or as_object(b.get("filter")).get("jql")
+        name = name_text(b.get("name")) or f"Board {external_id}"
         return JiraBoard(
             origin, external_id, name[:255], kind, key, columns, measure, jql if isinstance(jql, str) else None
         )
@@ -500,22 +402,22 @@ class Parser:
         return sprints
 
     def _sprint(self, origin: Origin, s: Any) -> JiraSprint:
-        if not isinstance(s, Mapping) or isinstance(s.get("id"), bool) or not str(s.get("id") or "").isdigit():
+        if not isinstance(s, dict) or isinstance(s.get("id"), bool) or not str(s.get("id") or "").isdigit():
             raise Reject(".id", "a sprint needs a numeric id")
         state = str(s.get("state") or "").lower()
         if state not in ("future", "active", "closed"):
             raise Reject(".state", f"'{s.get('state')}' is not future, active or closed")
         board = s.get("originBoardId", s.get("boardId", s.get("rapidViewId")))
-        start = _optional_time(s.get("startDate"), ".startDate")
-        end = _optional_time(s.get("endDate"), ".endDate")
-        completed = _optional_time(s.get("completeDate"), ".completeDate")
+        start = optional_time(s.get("startDate"), ".startDate")
+        end = optional_time(s.get("endDate"), ".endDate")
+        completed = optional_time(s.get("completeDate"), ".completeDate")
         if state != "future" and (start is None or end is None):
             raise Reject(".startDate", f"an {state} sprint needs a startDate and an endDate")
         if start is not None and end is not None and end <= start:
             raise Reject(".endDate", "a sprint must end after it starts")
         if state == "closed" and completed is None:
             completed = end
-        name = _name(s.get("name")) or f"Sprint {s['id']}"
+        name = name_text(s.get("name")) or f"Sprint {s['id']}"
         return JiraSprint(
             origin,
             str(int(s["id"])),
@@ -525,75 +427,89 @@ class Parser:
             s["goal"] if isinstance(s.get("goal"), str) else "",
             start,
             end,
-            _optional_time(s.get("activatedDate"), ".activatedDate") or start,
+            optional_time(s.get("activatedDate"), ".activatedDate") or start,
             completed if state == "closed" else None,
-            _optional_time(s.get("createdDate"), ".createdDate"),
+            optional_time(s.get("createdDate"), ".createdDate"),
         )
 
     # -- issues --------------------------------------------------------------------------------------------------
 
-    def canonical_field(self, item: Mapping[str, Any]) -> str | None:
+    def canonical_field(self, item: dict[str, Any]) -> str | None:
         """The tracklake field a changelog item changes, or None to keep it as text only."""
-        field_id = item.get("fieldId")
-        name = str(item.get("field") or "").strip().lower()
+        memo_key = (item.get("fieldId"), item.get("field"), item.get("fieldtype"))
+        if memo_key in self.canonical:
+            return self.canonical[memo_key]
+        field_id, raw_name, field_type = memo_key
+        name = str(raw_name or "").strip().lower()
+        found: str | None = None
         if self.fields.story_points and (field_id in self.fields.story_points or name in STORY_POINT_NAMES):
-            return "Story Points"
-        if self.fields.sprint and (field_id in self.fields.sprint or name == "sprint"):
-            return "Sprint"
-        if field_id in self.fields.epic_link or name in PARENT_FIELDS:
-            return "parent"
-        if name in SYSTEM_FIELDS and item.get("fieldtype", "jira") == "jira":
-            return name
-        return None
+            found = "Story Points"
+        elif self.fields.sprint and (field_id in self.fields.sprint or name == "sprint"):
+            found = "Sprint"
+        elif field_id in self.fields.epic_link or name in PARENT_FIELDS:
+            found = "parent"
+        elif name in SYSTEM_FIELDS and (field_type or "jira") == "jira":
+            found = name
+        self.canonical[memo_key] = found
+        return found
 
-    def item_value(self, name: str, raw: Any, string: Any, where: str) -> Value:
-        """One side of a changelog item in Jira space."""
+    def item_value(self, name: str, raw: Any, string: str | None) -> Value:
+        """One side of a changelog item in Jira space (a Reject's suffix is relative to that side)."""
         if name == "status":
-            return self.status_ref(raw, string, where)
+            return self.status_ref(raw, string, "")
         if name in USER_FIELDS:
-            return None if raw in (None, "") else self.user_ref(str(raw), string if isinstance(string, str) else None)
+            return None if raw in (None, "") else self.user_ref(str(raw), string)
         if name in ("issuetype", "priority", "resolution"):
-            return string.strip() if isinstance(string, str) and string.strip() else None
+            return string.strip() if string and string.strip() else None
         if name in ("summary", "description"):
-            return _text(string, where)
+            return text_value(string, "")
         if name == "labels":
-            return tuple(dict.fromkeys(str(string).split())) if string else ()
+            return tuple(dict.fromkeys(string.split())) if string else ()
         if name == "duedate":
-            return _date(raw if raw not in (None, "") else string, where)
+            return date_text(raw if raw not in (None, "") else string, "")
         if name == "Story Points":
-            return number_text(raw if raw not in (None, "") else string, where)
+            return number_text(raw if raw not in (None, "") else string, "")
         if name == "Sprint":
-            return sprint_ids(raw if raw is not None else string, where)
+            return sprint_ids(raw if raw is not None else string, "")
         if name == "parent":
-            return string.strip() if isinstance(string, str) and ISSUE_KEY.match(string.strip()) else None
+            return string.strip() if string and ISSUE_KEY.match(string.strip()) else None
         return None
 
-    def history(self, h: Any, where: str, issue_id: str, n: int) -> History:
-        if not isinstance(h, Mapping):
-            raise Reject(where, "must be a history object")
-        created = parse_time(h.get("created"), f"{where}.created")
+    def history(self, h: Any, issue_id: str, n: int) -> History:
+        """One changelog entry; a Reject's suffix is relative to the entry (`.items[0].to`)."""
+        if not isinstance(h, dict):
+            raise Reject("", "must be a history object")
+        created = parse_time(h.get("created"), ".created")
         hid = h.get("id")
-        external_id = str(hid) if isinstance(hid, int | str) and not isinstance(hid, bool) and str(hid) else None
-        author = self.user(h.get("author"), f"{where}.author") if h.get("author") else None
+        external_id = str(hid) if isinstance(hid, SCALARS) and not isinstance(hid, bool) and str(hid) else None
+        author_obj = h.get("author")
+        author = self.user(author_obj, ".author") if author_obj else None
         raw_items = h.get("items")
         if not isinstance(raw_items, list):
-            raise Reject(f"{where}.items", "must be a list of changed fields")
+            raise Reject(".items", "must be a list of changed fields")
         items: list[Item] = []
+        item_value = self.item_value
         for k, it in enumerate(raw_items):
-            at = f"{where}.items[{k}]"
-            if not isinstance(it, Mapping) or not isinstance(it.get("field"), str) or not it["field"].strip():
-                raise Reject(at, "a changed field needs a field name")
+            if not isinstance(it, dict) or not isinstance(it.get("field"), str) or not it["field"].strip():
+                raise Reject(f".items[{k}]", "a changed field needs a field name")
             name = self.canonical_field(it)
             before_s, after_s = it.get("fromString"), it.get("toString")
-            before_s = before_s if isinstance(before_s, str) else None if before_s is None else str(before_s)
-            after_s = after_s if isinstance(after_s, str) else None if after_s is None else str(after_s)
+            if before_s is not None and type(before_s) is not str:
+                before_s = str(before_s)
+            if after_s is not None and type(after_s) is not str:
+                after_s = str(after_s)
             if name is None:
                 field_type = "custom" if it.get("fieldtype") == "custom" else "jira"
                 items.append(Item(it["field"].strip()[:255], field_type, None, None, before_s, after_s, mapped=False))
                 continue
-            before = self.item_value(name, it.get("from"), before_s, f"{at}.from")
-            after = self.item_value(name, it.get("to"), after_s, f"{at}.to")
-            field_type = "custom" if name in ("Story Points", "Sprint") else "jira"
+            side = ".from"
+            try:
+                before = item_value(name, it.get("from"), before_s)
+                side = ".to"
+                after = item_value(name, it.get("to"), after_s)
+            except Reject as exc:
+                raise Reject(f".items[{k}]{side}{exc.suffix}", exc.message) from None
+            field_type = "custom" if name in CUSTOM_FIELDS else "jira"
             items.append(Item(name, field_type, before, after, before_s, after_s))
         # Jira gives every history an id; a derived one keeps re-imports idempotent when an export lacks it
         return History(external_id or f"{issue_id}@{created.isoformat()}#{n}", created, author, items)
@@ -611,7 +527,7 @@ class Parser:
         values["issuetype"] = self.types[type_name].name
         for name in ("priority", "resolution"):
             obj = fields.get(name)
-            if obj is not None and (not isinstance(obj, Mapping) or not isinstance(obj.get("name"), str)):
+            if obj is not None and (not isinstance(obj, dict) or not isinstance(obj.get("name"), str)):
                 raise Reject(f".fields.{name}", f"must be a {name} object with a name")
             values[name] = obj["name"].strip() if obj else None
         if fields.get("status") is None:
@@ -619,9 +535,9 @@ class Parser:
         values["status"] = self.status(fields.get("status"), ".fields.status")
         values["assignee"] = self.user(fields.get("assignee"), ".fields.assignee")
         values["reporter"] = self.user(fields.get("reporter") or fields.get("creator"), ".fields.reporter")
-        values["description"] = _text(fields.get("description"), ".fields.description")
-        values["labels"] = _labels(fields.get("labels"), ".fields.labels")
-        values["duedate"] = _date(fields.get("duedate"), ".fields.duedate")
+        values["description"] = text_value(fields.get("description"), ".fields.description")
+        values["labels"] = label_list(fields.get("labels"), ".fields.labels")
+        values["duedate"] = date_text(fields.get("duedate"), ".fields.duedate")
         points = None
         for fid in self.fields.story_points:
             points = number_text(fields.get(fid), f".fields.{fid}")
@@ -633,7 +549,7 @@ class Parser:
             sprints |= sprint_ids(fields.get(fid), f".fields.{fid}")
         values["Sprint"] = sprints
         parent = fields.get("parent")
-        parent_key = parent.get("key") if isinstance(parent, Mapping) else None
+        parent_key = parent.get("key") if isinstance(parent, dict) else None
         for fid in self.fields.epic_link:
             if parent_key is None and isinstance(fields.get(fid), str):
                 parent_key = fields[fid]
@@ -643,7 +559,7 @@ class Parser:
         return values
 
     def issue(self, origin: Origin, obj: Any) -> ParsedIssue:
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
             raise Reject("", "must be an issue object")
         issue_id = obj.get("id")
         if isinstance(issue_id, bool) or not isinstance(issue_id, int | str) or not str(issue_id).strip():
@@ -653,20 +569,25 @@ class Parser:
         if match is None or not isinstance(key, str):
             raise Reject(".key", f"'{key}' is not an issue key like PROJ-123")
         fields = obj.get("fields")
-        if not isinstance(fields, Mapping):
+        if not isinstance(fields, dict):
             raise Reject(".fields", "an issue needs its fields")
         project_obj = fields.get("project")
-        project_key = (project_obj.get("key") if isinstance(project_obj, Mapping) else None) or match.group(1)
+        project_key = (project_obj.get("key") if isinstance(project_obj, dict) else None) or match.group(1)
         if project_key != match.group(1):
             raise Reject(".key", f"{key} does not belong to its project {project_key}")
         project = self.project(match.group(1), project_obj, ".fields.project")
         created = parse_time(fields.get("created"), ".fields.created")
         current = self.current(fields, project)
         changelog = obj.get("changelog") or {}
-        if not isinstance(changelog, Mapping) or not isinstance(changelog.get("histories", []), list):
+        if not isinstance(changelog, dict) or not isinstance(changelog.get("histories", []), list):
             raise Reject(".changelog.histories", "must be a list of histories")
         raw = changelog.get("histories", [])
-        histories = [self.history(h, f".changelog.histories[{n}]", str(issue_id), n) for n, h in enumerate(raw)]
+        histories = []
+        for n, h in enumerate(raw):
+            try:
+                histories.append(self.history(h, str(issue_id), n))
+            except Reject as exc:
+                raise Reject(f".changelog.histories[{n}]{exc.suffix}", exc.message) from None
         total = changelog.get("total")
         if isinstance(total, int) and total > len(raw):
             self.problem(
@@ -679,14 +600,23 @@ class Parser:
             if h.created < created:
                 h.created = created  # a change cannot precede the creation it changes
         initial = self.initial(origin, current, histories)
-        updated = _optional_time(fields.get("updated"), ".fields.updated") or created
-        resolved = _optional_time(fields.get("resolutiondate"), ".fields.resolutiondate")
+        updated = optional_time(fields.get("updated"), ".fields.updated") or created
+        resolved = optional_time(fields.get("resolutiondate"), ".fields.resolutiondate")
         rank = next((fields[f] for f in self.fields.rank if isinstance(fields.get(f), str)), None)
         issue = ParsedIssue(
-            origin, str(issue_id).strip(), key, project.key, int(match.group(2)), created,
+            origin,
+            str(issue_id).strip(),
+            key,
+            project.key,
+            int(match.group(2)),
+            created,
             max([updated, created, *(h.created for h in histories)]),
-            resolved if current["resolution"] is not None else None, current, initial, histories, rank,
-        )  # fmt: skip
+            resolved if current["resolution"] is not None else None,
+            current,
+            initial,
+            histories,
+            rank,
+        )
         self.observe(project, issue)
         return issue
 
@@ -767,14 +697,19 @@ class Parser:
         sprints = self.read_sprints(boards)
         issues = self.read_issues()
         return ParsedBundle(
-            self.users, self.statuses, self.types, self.projects, boards, sprints, issues, self.fields, self.problems,
+            self.users,
+            self.statuses,
+            self.types,
+            self.projects,
+            boards,
+            sprints,
+            issues,
+            self.fields,
+            self.problems,
             self.rejected,
-        )  # fmt: skip
+        )
 
 
 def parse_bundle(bundle: Bundle) -> ParsedBundle:
     """Parse and check every section of a bundle (no database access)."""
     return Parser(bundle).parse()
-
-
-__all__ = ["FIELDS", "ParsedBundle", "Reject", "parse_bundle", "parse_time", "same"]

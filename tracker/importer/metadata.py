@@ -18,6 +18,7 @@ from typing import Any
 
 from tracker.accounts.models import Actor
 from tracker.agile import boards as agile_boards
+from tracker.agile import filters as agile_filters
 from tracker.agile import sprints as agile_sprints
 from tracker.agile.cache import board_scope
 from tracker.agile.common import now, record_agile_event, touch
@@ -27,7 +28,6 @@ from tracker.importer import repository as sql
 from tracker.importer.jira import ParsedBundle
 from tracker.importer.models import ImportSummary, JiraBoard, JiraProject, JiraSprint, Problem
 from tracker.projects.actions import do_create_project
-from tracker.search.execute import search
 from tracker.workflows import admin as workflow_admin
 from tracker.workflows.definitions import load_workflow
 
@@ -97,7 +97,13 @@ class MetadataWriter:
         await self.named(
             sql.SELECT_PRIORITIES, sql.INSERT_PRIORITY, self._values("priority"), self.maps.priorities, "priorities"
         )
-        await self.named(sql.SELECT_RESOLUTIONS, sql.INSERT_RESOLUTION, self._values("resolution"), self.maps.resolutions, "resolutions")  # fmt: skip
+        await self.named(
+            sql.SELECT_RESOLUTIONS,
+            sql.INSERT_RESOLUTION,
+            self._values("resolution"),
+            self.maps.resolutions,
+            "resolutions",
+        )
         for project in self.parsed.projects.values():
             await self.project(project)
         await self._load_statuses()
@@ -113,7 +119,10 @@ class MetadataWriter:
         users = self.parsed.users
         known = await mapped(self.conn, self.source, "user", users)
         rows = {r["id"]: r for r in await fetch_all(self.conn, sql.SELECT_USERS_BY_IDS, {"ids": list(known.values())})}
-        taken = {r["local_id"] for r in await fetch_all(self.conn, sql.SELECT_MAPPED_LOCAL_IDS, {"source": self.source, "kind": "user"})}  # fmt: skip
+        taken = {
+            r["local_id"]
+            for r in await fetch_all(self.conn, sql.SELECT_MAPPED_LOCAL_IDS, {"source": self.source, "kind": "user"})
+        }
         for external_id, user in users.items():
             row = rows.get(known.get(external_id, 0))
             if row is None:
@@ -126,8 +135,12 @@ class MetadataWriter:
                         self.summary.counts["users_reused"] += 1
                         break
                     if existing is None:
-                        params = {"username": candidate, "display_name": user.display_name or candidate,
-                                  "email": user.email, "active": user.active}  # fmt: skip
+                        params = {
+                            "username": candidate,
+                            "display_name": user.display_name or candidate,
+                            "email": user.email,
+                            "active": user.active,
+                        }
                         row = await fetch_one(self.conn, sql.INSERT_USER, params)
                         if row is not None:
                             self.summary.counts["users_created"] += 1
@@ -199,7 +212,7 @@ class MetadataWriter:
                         self.summary.counts["projects_reused"] += 1
                     await self.conn.execute(sql.ENABLE_ISSUE_TYPES, {"project_id": project_id, "type_ids": type_ids})
                     await self._ensure_workflow(project, project_id)
-                if local is None:
+                if local != project_id:
                     await remember(self.conn, self.source, "project", project.external_id, project_id)
         except TrackerError as exc:
             self.problem(path, f"project {project.key} could not be imported: {exc.message} {exc.errors or ''}".strip())
@@ -236,6 +249,9 @@ class MetadataWriter:
         sources: dict[str, set[str]] = {}
         for before, after in project.moves:
             sources.setdefault(after, set()).add(before)
+        for name in extra:  # issues already in the project can leave their status for the initial one
+            if name != initial and name not in project.statuses:
+                sources.setdefault(initial, set()).add(name)
         reached, frontier = {initial}, [initial]
         while frontier:
             current = frontier.pop()
@@ -358,7 +374,7 @@ class MetadataWriter:
             return False
         try:
             async with self.conn.transaction():
-                await search(self.conn, self.actor, jql, max_results=1)
+                await agile_filters.search_ids(self.conn, self.actor, jql)
             return True
         except Exception:
             return False
@@ -379,12 +395,22 @@ class MetadataWriter:
                     return
                 jql = board.jql if await self._jql_works(board.jql) else None
                 if board.jql and jql is None:
-                    self.problem(f"{path}.configuration.filter", "the board's JQL does not run in tracklake: the board "
-                                 f"shows the whole project instead ({board.jql[:200]})", "warning")  # fmt: skip
+                    self.problem(
+                        f"{path}.configuration.filter",
+                        "the board's JQL does not run in tracklake: the board "
+                        f"shows the whole project instead ({board.jql[:200]})",
+                        "warning",
+                    )
                 view = await agile_boards.do_create_board(
-                    self.conn, self.actor, name=board.name, type=board.type, project=board.project_key, jql=jql,
-                    estimation=board.estimation, columns=columns,
-                )  # fmt: skip
+                    self.conn,
+                    self.actor,
+                    name=board.name,
+                    type=board.type,
+                    project=board.project_key,
+                    jql=jql,
+                    estimation=board.estimation,
+                    columns=columns,
+                )
                 await remember(self.conn, self.source, "board", board.external_id, view["id"])
         except TrackerError as exc:
             self.problem(
@@ -420,10 +446,16 @@ class MetadataWriter:
             async with self.conn.transaction():
                 if row is None:
                     created = await agile_sprints.do_create_sprint(
-                        self.conn, self.actor, board_id, name=sprint.name, goal=sprint.goal,
-                        start_date=sprint.start, end_date=sprint.end, external_id=f"{self.source}:{sprint.external_id}",
+                        self.conn,
+                        self.actor,
+                        board_id,
+                        name=sprint.name,
+                        goal=sprint.goal,
+                        start_date=sprint.start,
+                        end_date=sprint.end,
+                        external_id=f"{self.source}:{sprint.external_id}",
                         at=sprint.created or sprint.start or now(),
-                    )  # fmt: skip
+                    )
                     row = await fetch_one(self.conn, sql.SELECT_SPRINT_ROW, {"id": created["id"]})
                     assert row is not None
                     await remember(self.conn, self.source, "sprint", sprint.external_id, row["id"])
@@ -456,10 +488,16 @@ class MetadataWriter:
     async def _set_sprint_state(self, row: Mapping[str, Any], sprint: JiraSprint) -> None:
         """The sprint's state and dates as Jira has them, with the events of the steps it has taken since."""
         params = {
-            "id": row["id"], "name": sprint.name, "goal": sprint.goal, "state": sprint.state, "start": sprint.start,
-            "end": sprint.end, "activated": sprint.activated if sprint.state != "future" else row["activated_date"],
-            "completed": sprint.completed, "now": now(),
-        }  # fmt: skip
+            "id": row["id"],
+            "name": sprint.name,
+            "goal": sprint.goal,
+            "state": sprint.state,
+            "start": sprint.start,
+            "end": sprint.end,
+            "activated": sprint.activated if sprint.state != "future" else row["activated_date"],
+            "completed": sprint.completed,
+            "now": now(),
+        }
         await self.conn.execute(sql.SET_SPRINT_STATE, params)
         steps: list[tuple[str, datetime | None]] = []
         if row["state"] == "future" and sprint.state in ("active", "closed"):
@@ -472,9 +510,13 @@ class MetadataWriter:
         assert view_row is not None
         for event_type, at in steps:
             await record_agile_event(
-                self.conn, event_type, actor=self.actor, at=at or now(), project_key=view_row["project_key"],
+                self.conn,
+                event_type,
+                actor=self.actor,
+                at=at or now(),
+                project_key=view_row["project_key"],
                 data={"sprint": agile_sprints.sprint_view(view_row), "imported_from": self.source},
-            )  # fmt: skip
+            )
         await touch(self.conn, board_scope(row["board_id"]))
 
 

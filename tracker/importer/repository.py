@@ -3,9 +3,11 @@
 # Serializes imports: two runs of one bundle must not both decide that an issue is new.
 IMPORT_LOCK = "SELECT pg_advisory_xact_lock(7314159267)"
 
+# A join, not `external_id = ANY(...)`: with thousands of ids the planner would filter them one by one.
 SELECT_MAPPED = """
-SELECT external_id, local_id FROM import_external_ids
-WHERE source = %(source)s AND kind = %(kind)s AND external_id = ANY(%(ids)s::text[])
+SELECT m.external_id, m.local_id
+FROM unnest(%(ids)s::text[]) AS x(id)
+JOIN import_external_ids m ON m.source = %(source)s AND m.kind = %(kind)s AND m.external_id = x.id
 """
 INSERT_MAPPING = """
 INSERT INTO import_external_ids (source, kind, external_id, local_id) VALUES (%(source)s, %(kind)s, %(id)s, %(local)s)
@@ -74,7 +76,8 @@ WHERE m.source = %(source)s AND m.kind = 'sprint' AND m.external_id = %(id)s
 SELECT_ISSUES_BY_IDS = "SELECT id, key, version, project_id FROM issues WHERE id = ANY(%(ids)s::bigint[])"
 SELECT_ISSUE_IDS_BY_KEYS = "SELECT id, key FROM issues WHERE key = ANY(%(keys)s::text[])"
 SELECT_CHANGE_IDS = """
-SELECT DISTINCT issue_id, change_id FROM issue_history WHERE issue_id = ANY(%(ids)s::bigint[])
+SELECT issue_id, array_agg(DISTINCT change_id::text) AS change_ids FROM issue_history
+WHERE issue_id = ANY(%(ids)s::bigint[]) GROUP BY issue_id
 """
 NEXT_ISSUE_IDS = "SELECT nextval('issues_id_seq') AS id FROM generate_series(1, %(n)s)"
 COPY_ISSUES = """

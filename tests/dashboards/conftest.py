@@ -1,0 +1,5 @@
+"""Dashboard fixtures (tests/dashboards/fixtures.py)."""
+
+from tests.dashboards.fixtures import analytics_app, analytics_dir, client, dataset
+
+__all__ = ["analytics_app", "analytics_dir", "client", "dataset"]
