@@ -77,13 +77,15 @@ def jira_export(issues: int, histories: int, seed: int = 1) -> dict[str, Any]:
     base = datetime(2023, 1, 1, tzinfo=UTC)
     for n in range(issues):
         created = base + timedelta(seconds=rng.randrange(300 * 86400))
-        status, assignee, points, sprint_ids, priority = 0, None, rng.choice((1, 2, 3, 5, 8)), [], "Medium"
+        status, points, priority = 0, rng.choice((1, 2, 3, 5, 8)), "Medium"
+        assignee: str | None = None
+        sprint_ids: list[int] = []
         at = created
         entries = []
         for h in range(histories):
             at += timedelta(minutes=rng.randrange(10, 3000))
             kind = rng.random()
-            items = []
+            items: list[dict[str, Any]] = []
             if kind < 0.45:
                 new = (status + 1) % 4
                 a, b = STATUSES[status], STATUSES[new]
@@ -101,7 +103,7 @@ def jira_export(issues: int, histories: int, seed: int = 1) -> dict[str, Any]:
                               "fromString": str(points), "to": None, "toString": str(new_points)})  # fmt: skip
                 points = new_points
             elif kind < 0.8:
-                new_sprints = [*sprint_ids, rng.choice(sprints)["id"]]
+                new_sprints = [*sprint_ids, 500 + rng.randrange(len(sprints))]
                 items.append({"field": "Sprint", "fieldtype": "custom", "fieldId": SPRINT,
                               "from": ", ".join(map(str, sorted(set(sprint_ids)))), "fromString": "",
                               "to": ", ".join(map(str, sorted(set(new_sprints)))), "toString": ""})  # fmt: skip

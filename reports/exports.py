@@ -56,6 +56,11 @@ _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def invalid(field: str, message: str) -> ReportError:
+    """A bad parameter, reported as the report API reports them: `field: message`, and errors {field: message}."""
+    return ReportError(f"{field}: {message}", field=field, errors={field: message})
+
+
 @dataclass(frozen=True)
 class Export:
     """An exported file."""
@@ -72,16 +77,16 @@ def split_options(raw: Mapping[str, Any]) -> tuple[str, str | None, dict[str, An
     fmt = raw.get("format")
     table = raw.get("table")
     if not isinstance(fmt, str) or not fmt:
-        raise ReportError(f"format: one of {', '.join(FORMATS)}", field="format")
+        raise invalid("format", f"one of {', '.join(FORMATS)}")
     check_format(fmt)
     if table is not None and (not isinstance(table, str) or not table):
-        raise ReportError("table: a table name", field="table")
+        raise invalid("table", "a table name")
     return fmt, table, params
 
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise ReportError(f"format: one of {', '.join(FORMATS)}", field="format")
+        raise invalid("format", f"one of {', '.join(FORMATS)}")
     return fmt
 
 
@@ -93,7 +98,7 @@ def choose_table(name: str, result: Mapping[str, Any], table: str | None) -> Tab
     for t in found:
         if t.name == table:
             return t
-    raise ReportError(f"table: one of {', '.join(t.name for t in found)}", field="table")
+    raise invalid("table", f"one of {', '.join(t.name for t in found)}")
 
 
 def to_csv(table: Table) -> bytes:
@@ -203,11 +208,11 @@ def export_report(
     media_type = FORMATS[fmt][0]
     if fmt == "json":
         if table is not None:
-            raise ReportError("table: only for csv and parquet exports", field="table")
+            raise invalid("table", "only for csv and parquet exports")
         return Export(to_json(result), media_type, filename(name, fmt, at))
     if fmt == "html":
         if table is not None:
-            raise ReportError("table: only for csv and parquet exports", field="table")
+            raise invalid("table", "only for csv and parquet exports")
         content = to_html(name, result, params, generated_at=at, warehouse=warehouse)
         return Export(content, media_type, filename(name, fmt, at))
     chosen = choose_table(name, result, table)

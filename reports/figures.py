@@ -117,7 +117,9 @@ def headline(name: str, result: Result) -> list[Stat]:
             stats.append(Stat(label, f"percentiles.{i}.items_or_more", p.get("items_or_more")))
     if name == "cfd":
         for i, column in enumerate(result.get("columns") or []):
-            stats.append(Stat(f"{column.get('name')} (last day)", f"columns.{i}.counts.-1", lookup(column, "counts.-1")))
+            stats.append(
+                Stat(f"{column.get('name')} (last day)", f"columns.{i}.counts.-1", lookup(column, "counts.-1"))
+            )
     if name == "aging-wip":
         for i, column in enumerate(result.get("columns") or []):
             stats.insert(i, Stat(f"In {column.get('name')}", f"columns.{i}.count", column.get("count")))

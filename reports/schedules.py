@@ -36,6 +36,7 @@ from psycopg.types.json import Jsonb
 
 from reports import exports
 from reports.context import ReportError, ReportNotFound, iso, open_context, warehouse_status
+from reports.exports import invalid
 from reports.registry import get_spec, parse_params, run_report
 
 log = logging.getLogger("tracklake.scheduler")
@@ -117,7 +118,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ReportError(f"timezone: unknown time zone '{name}'", field="timezone") from None
+        raise invalid("timezone", f"unknown time zone '{name}'") from None
 
 
 def next_run(cron: str, timezone: str, after: datetime) -> datetime:
@@ -125,7 +126,7 @@ def next_run(cron: str, timezone: str, after: datetime) -> datetime:
     try:
         following = croniter(cron, after.astimezone(zone(timezone))).get_next(datetime)
     except (CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, ValueError, KeyError) as exc:
-        raise ReportError(f"cron: {exc}", field="cron") from None
+        raise invalid("cron", str(exc)) from None
     assert isinstance(following, datetime)
     return following.astimezone(UTC)
 
@@ -133,19 +134,19 @@ def next_run(cron: str, timezone: str, after: datetime) -> datetime:
 def check_cron(value: Any, timezone: str, now: datetime) -> str:
     """A cron expression: five fields (minute hour day month weekday) or @hourly/@daily/@weekly/@monthly/@yearly."""
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
-        raise ReportError("cron: a cron expression such as '0 6 * * 1-5'", field="cron")
+        raise invalid("cron", "a cron expression such as '0 6 * * 1-5'")
     text = " ".join(value.split())
     if not text.startswith("@") and len(text.split(" ")) != 5:
-        raise ReportError("cron: five fields (minute hour day-of-month month day-of-week)", field="cron")
+        raise invalid("cron", "five fields (minute hour day-of-month month day-of-week)")
     if not croniter.is_valid(text):
-        raise ReportError(f"cron: '{text}' is not a valid cron expression", field="cron")
+        raise invalid("cron", f"'{text}' is not a valid cron expression")
     next_run(text, timezone, now)  # an expression that never fires (30 February) is an error now, not later
     return text
 
 
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME:
-        raise ReportError(f"name: 1-{MAX_NAME} characters", field="name")
+        raise invalid("name", f"1-{MAX_NAME} characters")
     return value.strip()
 
 
@@ -153,10 +154,10 @@ def _params(report: str, value: Any) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, Mapping):
-        raise ReportError("params: an object of report parameters", field="params")
+        raise invalid("params", "an object of report parameters")
     clashes = [k for k in value if k in exports.OPTIONS]
     if clashes:
-        raise ReportError(f"params: '{clashes[0]}' is a schedule setting, not a report parameter", field="params")
+        raise invalid("params", f"'{clashes[0]}' is a schedule setting, not a report parameter")
     spec = get_spec(report)
     try:
         parse_params(spec, value)
@@ -172,28 +173,28 @@ def validate(data: Mapping[str, Any], now: datetime, url_check: Callable[[str], 
     `url_check` returns the webhook URL when it may be used, or raises ReportError."""
     report = data.get("report")
     if not isinstance(report, str):
-        raise ReportError("report: the name of a report (GET /api/v1/reports lists them)", field="report")
+        raise invalid("report", "the name of a report (GET /api/v1/reports lists them)")
     try:
         get_spec(report)
     except ReportNotFound:
-        raise ReportError(f"report: no report named '{report}'", field="report") from None
+        raise invalid("report", f"no report named '{report}'") from None
     fmt = data.get("format", "csv")
     if fmt not in exports.FORMATS:
-        raise ReportError(f"format: one of {', '.join(exports.FORMATS)}", field="format")
+        raise invalid("format", f"one of {', '.join(exports.FORMATS)}")
     table = data.get("table")
     if table is not None and (fmt not in ("csv", "parquet") or not isinstance(table, str) or not table):
-        raise ReportError("table: a table name, for csv and parquet exports only", field="table")
+        raise invalid("table", "a table name, for csv and parquet exports only")
     timezone = data.get("timezone") or "UTC"
     if not isinstance(timezone, str):
-        raise ReportError("timezone: an IANA time zone name", field="timezone")
+        raise invalid("timezone", "an IANA time zone name")
     zone(timezone)
     cron = check_cron(data.get("cron"), timezone, now)
     webhook = data.get("webhook_url")
     if webhook is not None and (not isinstance(webhook, str) or len(webhook) > MAX_URL):
-        raise ReportError(f"webhook_url: an http(s) URL of at most {MAX_URL} characters", field="webhook_url")
+        raise invalid("webhook_url", f"an http(s) URL of at most {MAX_URL} characters")
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ReportError("enabled: true or false", field="enabled")
+        raise invalid("enabled", "true or false")
     return {
         "name": _name(data.get("name")),
         "report": report,
@@ -567,6 +568,7 @@ class Scheduler:
                 await asyncio.wait_for(self._stop.wait(), self.poll_seconds)
             except TimeoutError:
                 pass
+        log.info("scheduler %s stopped", self.name)
 
     def start(self) -> None:
         """Run the loop as a background task (in `serve`)."""

@@ -81,6 +81,11 @@ class Event(BaseModel):
     issue: dict[str, Any] | None = None
     data: dict[str, Any] = {}
 
+    @property
+    def imported(self) -> bool:
+        """Whether the event replays history brought in by an import (people are not told about the past)."""
+        return bool(self.data.get("imported_from"))
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with `from` spelled as in the contract."""
         return self.model_dump(mode="json", by_alias=True)

@@ -99,6 +99,15 @@ def _user(name: str) -> dict[str, Any]:
     }
 
 
+def _changelog_item(
+    name: str, kind: str, before: Any, before_s: Any, after: Any, after_s: Any, *, field_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "field": name, "fieldtype": kind, "fieldId": field_id or name, "from": before, "fromString": before_s,
+        "to": after, "toString": after_s,
+    }  # fmt: skip
+
+
 @dataclass
 class SimIssue:
     """An issue of the simulated team: current values, and the changelog that led to them."""
@@ -172,75 +181,26 @@ class Team:
         return True
 
     def _item(self, issue: SimIssue, name: str, value: Any) -> dict[str, Any]:
+        """The changelog item of setting `name` to `value`, as Jira writes it."""
         old = getattr(issue, name)
         if name == "status":
             a, b = STATUSES[old], STATUSES[value]
-            return {
-                "field": "status",
-                "fieldtype": "jira",
-                "fieldId": "status",
-                "from": a["id"],
-                "fromString": a["name"],
-                "to": b["id"],
-                "toString": b["name"],
-            }
+            return _changelog_item("status", "jira", a["id"], a["name"], b["id"], b["name"])
         if name == "assignee":
-            return {
-                "field": "assignee",
-                "fieldtype": "jira",
-                "fieldId": "assignee",
-                "from": old,
-                "fromString": PEOPLE.get(old or ""),
-                "to": value,
-                "toString": PEOPLE.get(value or ""),
-            }
-        if name == "points":
-            return {
-                "field": "Story Points",
-                "fieldtype": "custom",
-                "fieldId": SP_FIELD,
-                "from": None,
-                "fromString": None if old is None else f"{old:g}",
-                "to": None,
-                "toString": None if value is None else f"{value:g}",
-            }
+            return _changelog_item("assignee", "jira", old, PEOPLE.get(old or ""), value, PEOPLE.get(value or ""))
+        if name == "points":  # a number field: Jira keeps the values in the strings only
+            before, after = (None if v is None else f"{v:g}" for v in (old, value))
+            return _changelog_item("Story Points", "custom", None, before, None, after, field_id=SP_FIELD)
         if name == "sprints":
-
-            def ids(v: list[int]) -> str:
-                return ", ".join(str(s) for s in sorted(v))
-
-            def names(v: list[int]) -> str:
-                return ", ".join(self.sprint_names[s] for s in sorted(v))
-
-            return {
-                "field": "Sprint",
-                "fieldtype": "custom",
-                "fieldId": SPRINT_FIELD,
-                "from": ids(old),
-                "fromString": names(old),
-                "to": ids(value),
-                "toString": names(value),
-            }
+            ids = [", ".join(str(s) for s in sorted(v)) for v in (old, value)]
+            names = [", ".join(self.sprint_names[s] for s in sorted(v)) for v in (old, value)]
+            return _changelog_item("Sprint", "custom", ids[0], names[0], ids[1], names[1], field_id=SPRINT_FIELD)
         if name == "resolution":
-            return {
-                "field": "resolution",
-                "fieldtype": "jira",
-                "fieldId": "resolution",
-                "from": "10000" if old else None,
-                "fromString": old,
-                "to": "10000" if value else None,
-                "toString": value,
-            }
+            return _changelog_item(
+                "resolution", "jira", "10000" if old else None, old, "10000" if value else None, value
+            )
         if name == "priority":
-            return {
-                "field": "priority",
-                "fieldtype": "jira",
-                "fieldId": "priority",
-                "from": PRIORITIES[old]["id"],
-                "fromString": old,
-                "to": PRIORITIES[value]["id"],
-                "toString": value,
-            }
+            return _changelog_item("priority", "jira", PRIORITIES[old]["id"], old, PRIORITIES[value]["id"], value)
         raise ValueError(name)
 
     def move(self, issue: SimIssue, at: datetime, author: str, status: str) -> bool:

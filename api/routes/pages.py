@@ -52,8 +52,7 @@ PAGE_HEADERS = {
 }
 LABELS = {"jql": "JQL", "from": "From", "to": "To", "board": "Board", "sprint": "Sprint"}
 FIRST = ("jql", "board", "sprint", "from", "to")
-# Board dashboards: which reports, in order (Scrum boards add the sprint reports in front).
-SCRUM_PANELS = ("sprint-burndown", "velocity")
+# Board dashboards: the flow reports every board shows (Scrum boards show the sprint burndown and velocity first).
 FLOW_PANELS = ("cfd", "control-chart", "throughput", "aging-wip", "lead-time", "forecast-how-many")
 FORECAST_DAYS = 14
 
@@ -257,7 +256,7 @@ def _control(name: str, prop: Mapping[str, Any], value: Any, required: bool) -> 
 
 
 def _board_control(boards: Sequence[Mapping[str, Any]], value: Any, required: bool) -> Control:
-    options = [("", "(choose a board)" if required else "(no board: status categories)")]
+    options = [("", "(choose a board)" if required else "(no board)")]
     options += [(str(b["id"]), f"{b['name']} ({b['project_key']}, {b['type']})") for b in boards]
     return Control("board", "Board", "select", _text(value), options, "the board: its filter, columns and sprints")
 

@@ -69,7 +69,7 @@ def _url_check(request: Request) -> Callable[[str], str]:
             return check_url(url, allowed)
         except TrackerError as exc:
             message = next(iter(exc.errors.values()), exc.message)
-            raise ReportError(f"webhook_url: {message}", field="webhook_url") from None
+            raise exports.invalid("webhook_url", message) from None
 
     return check
 

@@ -123,9 +123,7 @@ async def test_burndown_parquet_is_typed(client: httpx.AsyncClient, dataset: dic
 async def test_export_errors(client: httpx.AsyncClient, analytics_app: Any, dataset: dict[str, Any]) -> None:
     params = report_params(dataset)["velocity"]
     missing = await client.get("/api/v1/reports/velocity/export", params=params)
-    assert missing.status_code == 422 and missing.json()["errors"] == {
-        "format": "format: one of csv, parquet, json, html"
-    }
+    assert missing.status_code == 422 and missing.json()["errors"] == {"format": "one of csv, parquet, json, html"}
     bad = await client.get("/api/v1/reports/velocity/export", params=params | {"format": "xlsx"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_report_parameter"
     table = await client.get("/api/v1/reports/velocity/export", params=params | {"format": "csv", "table": "nope"})

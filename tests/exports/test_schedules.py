@@ -323,7 +323,8 @@ async def test_several_schedulers_run_each_occurrence_once(
     claimed = [run_id for result in results for run_id in result]
     per_schedule = {s["id"]: await runs(client, s["id"]) for s in made}
     assert all(len(r) == 1 and r[0]["status"] == "succeeded" for r in per_schedule.values()), per_schedule
-    assert sorted(claimed) == sorted(r[0]["id"] for r in per_schedule.values())
+    # Each run was claimed by exactly one scheduler (other tests' schedules may have been due as well).
+    assert len(claimed) == len(set(claimed)) and {r[0]["id"] for r in per_schedule.values()} <= set(claimed)
 
 
 async def test_a_locked_schedule_is_skipped_not_waited_for(

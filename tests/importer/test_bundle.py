@@ -154,3 +154,23 @@ def test_change_ids_are_uuid5_of_the_jira_ids():
     assert change_id("jira", "history", "1") != change_id("other-jira", "history", "1")
     assert copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re" and copy_text(None) == "\\N"
     assert copy_array(['x"y', "z\\"]) == '{"x\\"y","z\\\\"}'
+
+
+def test_the_parser_warns_about_histories_that_do_not_add_up():
+    from tests.importer.bundle import STATUS, issue, status_item
+    from tracker.importer.jira import parse_bundle
+
+    odd = issue("ODD-1", 1, "story", "Odd", "2024-01-01T00:00:00.000+0000", status=STATUS["done"],
+                description={"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Hi"}]}]},
+                histories=[{"id": "9", "author": None, "created": "2023-12-31T00:00:00.000+0000",
+                            "items": [status_item("backlog", "progress")]}])  # fmt: skip
+    odd["changelog"]["total"] = 5  # Jira returned only the last page of a longer changelog
+    parsed = parse_bundle(bundle_from_data({"statuses": list(STATUS.values()), "issues": [odd]}))
+    (only,) = parsed.issues
+    warnings = {p.message for p in parsed.problems if p.path == "issues[0].changelog"}
+    assert any("holds 1 of 5 entries" in w for w in warnings)
+    assert any("does not lead to the current status" in w for w in warnings)
+    assert only.current["status"] == "done" and only.initial["status"] == "backlog"
+    assert only.current["description"] == "Hi"  # API v3 documents as plain text
+    assert only.histories[0].created == only.created  # a change cannot precede the creation
+    assert parsed.projects["ODD"].moves == {("backlog", "in progress")}

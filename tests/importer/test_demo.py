@@ -61,7 +61,7 @@ async def test_demo_creates_boards_sprints_history_and_reports(fresh_url: str, t
         ).fetchone()
         assert unmatched == (0,)
         # what makes the history worth a demo: scope change, re-estimates, re-opened issues, carry-over
-        fields = dict(
+        fields: dict[str, int] = dict(
             conn.execute(
                 "SELECT field, count(*) FROM issue_history WHERE NOT is_create GROUP BY field ORDER BY field"
             ).fetchall()

@@ -363,3 +363,26 @@ async def test_an_existing_project_is_reused_and_its_issues_keep_working(run, db
     moved = await admin.post(f"/api/v1/issues/{key}-1/transitions", json={"transition": transitions[0]["id"]})
     assert moved.status_code == 200, moved.text
     assert await one(db, "SELECT issue_seq FROM projects WHERE key = %s", key) == 7
+
+
+async def test_imported_history_notifies_nobody_and_calls_no_webhook(run, db, key):
+    """The import's events carry the past at its original times: people and receivers are not told of it."""
+    from tracker.notifications.actions import notify
+    from tracker.webhooks.actions import enqueue_deliveries
+
+    await run(jira_bundle(key))
+    await db.execute(
+        "INSERT INTO webhooks (name, url, events, secret) VALUES ('all', 'http://127.0.0.1:9/hook', '{*}', 's')"
+    )
+    payloads = await rows(db, "SELECT payload FROM outbox WHERE project_key = %s ORDER BY id", key)
+    # issue history (the board and sprints the import creates are news of today, not replays)
+    events = [e for e in (Event.model_validate(p["payload"]) for p in payloads) if e.issue_id is not None]
+    assert events and all(e.imported for e in events)
+    async with await connect(db.info.dsn) as conn:
+        assert [await notify(conn, e, window_seconds=5) for e in events] == [0] * len(events)
+        assert await enqueue_deliveries(conn, events) == 0
+        # the same event written by a person is delivered
+        live = events[-1].model_copy(update={"data": {}})
+        assert await enqueue_deliveries(conn, [live]) == 1
+        await conn.rollback()
+    await db.execute("DELETE FROM webhooks WHERE name = 'all' AND url = 'http://127.0.0.1:9/hook'")

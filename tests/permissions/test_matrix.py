@@ -350,6 +350,20 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("POST", "/api/v1/jql/parse"): [c(AUTH, "POST", "/api/v1/jql/parse", body={"queries": ["project = {project}"]})],
     ("GET", "/api/v1/reports"): [c(AUTH, "GET", "/api/v1/reports")],
+    ("GET", "/api/v1/reports/{name}/export"): [
+        c(AUTH, "GET", "/api/v1/reports/statistics/export?field=status&format=json")
+    ],
+    ("GET", "/api/v1/schedules"): [c(AUTH, "GET", "/api/v1/schedules")],
+    ("POST", "/api/v1/schedules"): [
+        c(
+            AUTH,
+            "POST",
+            "/api/v1/schedules",
+            body={"name": "s", "report": "statistics", "params": {"field": "status"}, "cron": "@yearly"},
+            ok=(201,),
+        )
+    ],
+    ("POST", "/api/v1/import/jira"): [c(ADMIN, "POST", "/api/v1/import/jira?dry_run=true", body={"issues": []})],
 }
 
 # Routes of work streams still in progress (boards, sprints, versions, components, links, filters): each needs an
@@ -405,6 +419,22 @@ PENDING: set[tuple[str, str]] = {
     ("GET", "/api/v1/versions/{version_id}"),
     ("PATCH", "/api/v1/versions/{version_id}"),
     ("GET", "/api/v1/reports/{name}"),  # reads the warehouse, scoped by browsable_project_ids
+    # one schedule: its owner or an administrator (tests/exports/test_schedules.py)
+    ("GET", "/api/v1/schedules/{schedule_id}"),
+    ("DELETE", "/api/v1/schedules/{schedule_id}"),
+    ("POST", "/api/v1/schedules/{schedule_id}/run"),
+    ("GET", "/api/v1/schedules/{schedule_id}/runs"),
+    ("GET", "/api/v1/schedules/{schedule_id}/runs/{run_id}"),
+    ("GET", "/api/v1/schedules/{schedule_id}/runs/{run_id}/file"),
+    # HTML dashboards: no credentials answers 303 to the login form, not 401 (tests/dashboards/test_pages.py)
+    ("GET", "/reports"),
+    ("GET", "/reports/login"),
+    ("POST", "/reports/login"),
+    ("POST", "/reports/logout"),
+    ("GET", "/reports/static/{filename}"),
+    ("GET", "/reports/boards/{board_id}"),
+    ("GET", "/reports/{name}"),
+    ("GET", "/reports/{name}/export"),
 }
 
 

@@ -34,14 +34,10 @@ from tracker.importer.models import CUSTOM_FIELDS, FIELDS, ImportSummary, Parsed
 
 # uuid5 namespace of imported change ids (fixed forever: re-imports must derive the same ids)
 NAMESPACE = uuid.UUID("6f1b0c9e-4a8e-5d43-9b55-2d1f0b7c3a10")
-CHUNK = 10_000
-
-
+_NAMESPACE_BYTES = NAMESPACE.bytes
+CHUNK = 10_000  # ids per lookup query
 # COPY's text format: a backslash, tab, newline or carriage return inside a value is escaped; NULL is \N.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-_NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 def change_id(source: str, kind: str, external_id: str) -> str:

@@ -67,7 +67,7 @@ async def notify(conn: Conn, event: Event, *, window_seconds: float) -> int:
     """Record the event in each recipient's notification for the issue (one per batch window); returns how many
     users got it. Idempotent: an event already in a user's notifications adds nothing. Runs in the caller's
     transaction."""
-    if event.issue_id is None or event.issue_key is None:
+    if event.issue_id is None or event.issue_key is None or event.imported:
         return 0
     await conn.execute(sql.LOCK_ISSUE, {"issue_id": event.issue_id})
     people = await recipients(conn, event)
