@@ -36,7 +36,8 @@ async def db(request: Request) -> AsyncIterator[Conn]:
 DB = Annotated[Conn, Depends(db)]
 
 
-def _credentials(header: str | None) -> tuple[str, str | None]:
+def parse_credentials(header: str | None) -> tuple[str, str | None]:
+    """(token, user name or None) from an Authorization header; anything but Bearer or Basic is Unauthorized."""
     if not header:
         raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'")
     scheme, _, value = header.partition(" ")
@@ -55,7 +56,7 @@ def _credentials(header: str | None) -> tuple[str, str | None]:
 
 async def current_actor(conn: DB, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The user the request's credentials belong to; anything else is 401."""
-    token, username = _credentials(authorization)
+    token, username = parse_credentials(authorization)
     actor = await authenticate(conn, token, username)
     if actor is None:
         raise Unauthorized("Invalid or revoked credentials")

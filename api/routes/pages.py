@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 import reports
-from api.deps import DB, _credentials, app_state
+from api.deps import DB, app_state, parse_credentials
 from api.routes.exports import export_response, query_params, run_reports
 from reports import figures
 from reports.exports import FORMATS
@@ -112,7 +112,7 @@ async def _viewer(request: Request, conn: Conn) -> Viewer | Response:
     header = request.headers.get("authorization")
     if header:
         try:
-            token, username = _credentials(header)
+            token, username = parse_credentials(header)
         except Unauthorized as exc:
             return error_page(401, exc.message, title="Not authenticated")
         actor = await authenticate(conn, token, username)
