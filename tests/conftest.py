@@ -5,6 +5,7 @@ Tests share one database and stay independent by creating their own projects and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -92,9 +93,9 @@ def unique(prefix: str = "") -> str:
 UserFactory = Callable[..., Awaitable[tuple[str, httpx.AsyncClient]]]
 
 
-@pytest.fixture
-async def make_user(app: Any, admin: httpx.AsyncClient) -> AsyncIterator[UserFactory]:
-    """Create a user and an API client authenticated as that user."""
+@contextlib.asynccontextmanager
+async def user_factory(app: Any, admin: httpx.AsyncClient) -> AsyncIterator[UserFactory]:
+    """A factory creating users (through `admin`) with API clients of their own, closed on exit."""
     clients: list[httpx.AsyncClient] = []
 
     async def factory(**fields: Any) -> tuple[str, httpx.AsyncClient]:
@@ -107,9 +108,18 @@ async def make_user(app: Any, admin: httpx.AsyncClient) -> AsyncIterator[UserFac
         clients.append(client)
         return username, client
 
-    yield factory
-    for c in clients:
-        await c.aclose()
+    try:
+        yield factory
+    finally:
+        for c in clients:
+            await c.aclose()
+
+
+@pytest.fixture
+async def make_user(app: Any, admin: httpx.AsyncClient) -> AsyncIterator[UserFactory]:
+    """Create a user and an API client authenticated as that user."""
+    async with user_factory(app, admin) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 from api.app import create_app
 from pipelines.broker import delete_topology
 from pipelines.topology import ALL_QUEUES, Topology
-from tests.conftest import ADMIN_TOKEN, TEST_DB, _client, drop_database, recreate_database, unique
+from tests.conftest import ADMIN_TOKEN, TEST_DB, _client, drop_database, recreate_database, user_factory
 from tracklake.migrate import migrate
 from tracklake.settings import Settings
 from warehouse.landing import LandingZone
@@ -116,21 +116,8 @@ async def pproject(padmin: httpx.AsyncClient) -> dict[str, Any]:
 async def pmake_user(
     papp: Any, padmin: httpx.AsyncClient
 ) -> AsyncIterator[Callable[..., Awaitable[tuple[str, httpx.AsyncClient]]]]:
-    clients: list[httpx.AsyncClient] = []
-
-    async def factory(**fields: Any) -> tuple[str, httpx.AsyncClient]:
-        username = fields.pop("username", unique("u"))
-        r = await padmin.post("/api/v1/users", json={"username": username, "display_name": username.title(), **fields})
-        assert r.status_code == 201, r.text
-        t = await padmin.post(f"/api/v1/users/{username}/tokens", json={"name": "tests"})
-        assert t.status_code == 201, t.text
-        client = _client(papp, t.json()["token"])
-        clients.append(client)
-        return username, client
-
-    yield factory
-    for c in clients:
-        await c.aclose()
+    async with user_factory(papp, padmin) as factory:
+        yield factory
 
 
 @pytest.fixture
