@@ -108,7 +108,16 @@ class Writer:
         self.conn = conn
         self.actor = actor
 
-    async def __call__(self, work: Callable[[Conn], Awaitable[Response]]) -> Response:
+    async def __call__(self, work: Callable[[Conn], Awaitable[Response]], *, pipeline: bool = False) -> Response:
+        """Run `work` in a transaction. With `pipeline`, the connection is in pipeline mode throughout, so BEGIN
+        travels with the first query and COMMIT costs no extra wait for a reply: only for work that reads every
+        result it depends on (an error then surfaces at the next read, not at the statement)."""
+        if not pipeline:
+            return await self._run(work)
+        async with self.conn.pipeline():
+            return await self._run(work)
+
+    async def _run(self, work: Callable[[Conn], Awaitable[Response]]) -> Response:
         request, conn = self.request, self.conn
         key = request.headers.get("idempotency-key") or request.headers.get("x-idempotency-key")
         if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):

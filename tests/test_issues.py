@@ -220,3 +220,63 @@ async def test_create_enforces_the_issue_hierarchy(admin, project, make_issue, d
     assert sub.status_code == 201 and sub.json()["parent"]["key"] == task["key"]
     r = await admin.post("/api/v1/issues", json={**body, "type": "Sub-task", "parent": sub.json()["key"]})
     assert r.status_code == 422
+
+
+async def test_create_response_event_and_history_match_a_fresh_read(admin, project, make_user, db):
+    """A create builds its response and event from the values it resolved; they must equal what is stored."""
+    from tests.fields.conftest import create_field
+    from tracker.issues.actions import load_issue
+    from tracker.issues.models import FIELDS, diff, issue_view
+
+    lead, _ = await make_user()
+    assignee, _ = await make_user()
+    key = project["key"]
+    color = await create_field(admin, key, type="select", options=["Red", "Blue"], default="Blue")
+    effort = await create_field(admin, key, type="number")
+    owner = await create_field(admin, key, type="user")
+    await admin.post(f"/api/v1/projects/{key}/components", json={"name": "API", "default_assignee": lead})
+    await admin.post(f"/api/v1/projects/{key}/versions", json={"name": "1.0"})
+    epic = (await admin.post("/api/v1/issues", json={"project": key, "type": "Epic", "summary": "E"})).json()
+    bodies = [
+        {"type": "Story", "summary": " Story ", "parent": epic["key"], "story_points": 1.235, "labels": ["a", "b"]},
+        {
+            "type": "Bug",
+            "summary": "Bug",
+            "description": "Long text",
+            "priority": "Highest",
+            "assignee": assignee,
+            "due_date": "2027-01-31",
+            "custom_fields": {effort["id"]: 2.5, owner["id"]: assignee, color["id"]: "Red"},
+        },
+        {"type": "Task", "summary": "Task", "components": ["api"], "fix_versions": ["1.0"], "story_points": 0},
+    ]
+    system_fields = {f.history_name for f in FIELDS.values()}
+    created = []
+    for body in bodies:
+        r = await admin.post("/api/v1/issues", json={"project": key, **body})
+        assert r.status_code == 201, r.text
+        created.append(r.json())
+        fresh = await admin.get(f"/api/v1/issues/{r.json()['key']}")
+        assert r.json() == fresh.json()
+        stored = await load_issue(db, r.json()["id"])
+        cur = await db.execute("SELECT payload FROM outbox WHERE issue_id = %s", (stored["id"],))
+        payload = (await cur.fetchone())["payload"]
+        assert payload["issue"] == json_ready(issue_view(stored))
+        cur = await db.execute(
+            "SELECT field, from_value, to_value, to_string FROM issue_history WHERE issue_id = %s ORDER BY id",
+            (stored["id"],),
+        )
+        written = [(h["field"], h["from_value"], h["to_value"], h["to_string"]) for h in await cur.fetchall()]
+        expected = [(c.field, c.from_, c.to, c.to_string) for c in diff({}, stored)]
+        assert [w for w in written if w[0] in system_fields] == expected
+    story, bug, task = created
+    assert story["story_points"] == 1.24 and story["summary"] == "Story" and story["parent"]["key"] == epic["key"]
+    assert bug["custom_fields"][effort["id"]] == 2.5 and bug["priority"]["name"] == "Highest"
+    assert task["assignee"]["username"] == lead  # the component's default assignee
+    assert task["custom_fields"][color["id"]]["value"] == "Blue"  # the field's default
+
+
+def json_ready(view):
+    import json
+
+    return json.loads(json.dumps(view, default=str))

@@ -98,10 +98,13 @@ VALUES (%(event_id)s, %(event_type)s, %(issue_id)s, %(issue_key)s, %(project_key
 """
 
 
-async def record_event(conn: Conn, event: Event) -> None:
-    """Write the event to the outbox inside the caller's transaction; the relay publishes after commit."""
+async def record_event(conn: Conn, event: Event, statement: str = INSERT_OUTBOX) -> None:
+    """Write the event to the outbox inside the caller's transaction; the relay publishes after commit.
+
+    `statement` takes the parameters of INSERT_OUTBOX (a variant may fill some of them in from the database).
+    """
     await conn.execute(
-        INSERT_OUTBOX,
+        statement,
         {
             "event_id": event.event_id,
             "event_type": event.type,

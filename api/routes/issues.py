@@ -39,7 +39,7 @@ async def create_issue(body: IssueCreate, write: Write) -> Response:
         row = await actions.do_create_issue(conn, write.actor, body.project, fields)
         return await _issue_response(conn, row, 201)
 
-    response = await write(work)
+    response = await write(work, pipeline=True)
     if response.status_code == 201 and "idempotent-replayed" not in response.headers:
         ISSUES_CREATED.inc()
     return response

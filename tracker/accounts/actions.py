@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -48,10 +49,15 @@ async def get_user(conn: Conn, username: str) -> DictRow:
     return row
 
 
-async def resolve_users(conn: Conn, usernames: dict[str, str]) -> dict[str, DictRow]:
+async def resolve_users(conn: Conn, usernames: dict[str, str]) -> dict[str, Any]:
     """Map field name → user row for the given field → user name pairs; unknown names are a ValidationError."""
     wanted = sorted(set(usernames.values()))
     rows = {r["username"]: r for r in await fetch_all(conn, sql.SELECT_USERS_BY_NAMES, {"usernames": wanted})}
+    return match_users(usernames, rows)
+
+
+def match_users(usernames: Mapping[str, str], rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Map field name → user row from rows already loaded by user name; unknown names are a ValidationError."""
     errors = {field: f"User '{name}' does not exist" for field, name in usernames.items() if name not in rows}
     if errors:
         raise ValidationError("Unknown user", errors=errors)

@@ -212,6 +212,8 @@ async def resolve_components(
     """Components of a project by name or id, in the given order without repeats."""
     if not isinstance(refs, list | tuple) or len(refs) > 100:
         raise ValidationError("Invalid components", errors={field: "a list of at most 100 component names or ids"})
+    if not refs:
+        return []
     rows = await fetch_all(conn, SELECT_PROJECT_COMPONENTS, {"project_id": project_id})
     by_id = {str(r["id"]): r for r in rows}
     by_name = {r["name"].lower(): r for r in rows}

@@ -79,10 +79,20 @@ def check_children(issue_type: Mapping[str, Any], children: Sequence[Mapping[str
 
 
 async def check_issue_hierarchy(
-    conn: Conn, *, project_id: int, issue_type_id: int, parent_id: int | None, issue_id: int | None = None
+    conn: Conn,
+    *,
+    project_id: int,
+    issue_type_id: int,
+    parent_id: int | None,
+    issue_id: int | None = None,
+    issue_type: Mapping[str, Any] | None = None,
 ) -> None:
-    """The hierarchy rules for an issue of a type and parent (and, for an existing issue, its children)."""
-    issue_type = await fetch_one(conn, SELECT_TYPE, {"id": issue_type_id})
+    """The hierarchy rules for an issue of a type and parent (and, for an existing issue, its children).
+
+    `issue_type` is the type's row (id, name, subtask, hierarchy_level) when the caller has already loaded it.
+    """
+    if issue_type is None or issue_type["id"] != issue_type_id:
+        issue_type = await fetch_one(conn, SELECT_TYPE, {"id": issue_type_id})
     if issue_type is None:
         raise ValidationError("Unknown issue type", errors={"type": f"issue type {issue_type_id} does not exist"})
     parent = None if parent_id is None else await fetch_one(conn, SELECT_PARENT, {"id": parent_id})

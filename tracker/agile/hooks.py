@@ -57,14 +57,23 @@ async def before_create(
     project: Mapping[str, Any],
     values: MutableMapping[str, Any],
     agile: Mapping[str, Any],
+    *,
+    issue_type: Mapping[str, Any] | None = None,
 ) -> None:
-    """Check a new issue's hierarchy and agile fields; apply its components' default assignee."""
+    """Check a new issue's hierarchy and agile fields; apply its components' default assignee.
+
+    `issue_type` is the row of the new issue's type when the caller has it (saves a lookup).
+    """
     from tracker.agile.components import resolve_components
     from tracker.agile.hierarchy import check_issue_hierarchy
     from tracker.agile.versions import resolve_versions
 
     await check_issue_hierarchy(
-        conn, project_id=project["id"], issue_type_id=values["issue_type_id"], parent_id=values.get("parent_id")
+        conn,
+        project_id=project["id"],
+        issue_type_id=values["issue_type_id"],
+        parent_id=values.get("parent_id"),
+        issue_type=issue_type,
     )
     if agile.get("sprint") is not None:
         if values.get("type_subtask"):

@@ -57,11 +57,13 @@ async def resolve_custom_fields(
     creating: bool = False,
     allowed: set[str] | None = None,
     error_prefix: str = "",
+    applicable: list[FieldDefinition] | None = None,
 ) -> CustomUpdate:
     """Validate API values (keyed `customfield_N`) against the fields of the project and issue type.
 
     On create, fields left out get their default and required fields must end up with a value. Every error
     names the field and the rule, and all of them are reported together; nothing is written by this function.
+    `applicable` holds the fields of the project and issue type when the caller has already loaded them.
     """
     if data is None:
         data = {}
@@ -70,7 +72,9 @@ async def resolve_custom_fields(
             "Custom fields must be an object keyed by field id",
             errors={f"{error_prefix}custom_fields": 'must be an object like {"customfield_10001": value}'},
         )
-    fields = {f.id: f for f in await applicable_fields(conn, project_id, issue_type_id)}
+    if applicable is None:
+        applicable = await applicable_fields(conn, project_id, issue_type_id)
+    fields = {f.id: f for f in applicable}
     lookups = Lookups(conn, project_id)
     errors: dict[str, str] = {}
     new: dict[str, Any] = dict(current)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from tracker.accounts.actions import resolve_users
+from tracker.accounts.actions import match_users, resolve_users
 from tracker.accounts.models import Actor
 from tracker.agile import hooks as agile_hooks
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import NotFound, ValidationError, VersionConflict
-from tracker.events import Change, Event, record_event
+from tracker.events import INSERT_OUTBOX, Change, Event, record_event
+from tracker.fields.models import FieldDefinition
 from tracker.fields.values import CustomUpdate, render_custom_fields, resolve_custom_fields
 from tracker.issues import repository as sql
 from tracker.issues.models import diff, issue_view
@@ -29,7 +31,7 @@ from tracker.permissions import (
     require_project_permission,
     user_may,
 )
-from tracker.projects.actions import get_project
+from tracker.projects.actions import authorize_project
 from tracker.workflows import repository as workflow_sql
 
 ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,9})$")
@@ -137,8 +139,13 @@ async def resolve_fields(
     project: Mapping[str, Any],
     data: Mapping[str, Any],
     issue: Mapping[str, Any] | None = None,
+    *,
+    known: CreateContext | None = None,
 ) -> dict[str, Any]:
-    """Turn API field values into column values (plus the display names history needs)."""
+    """Turn API field values into column values (plus the display names history needs).
+
+    `known` holds the type, priority and users named in `data`, already looked up (see CreateContext).
+    """
     unknown = set(data) - EDITABLE - {"custom_fields"}
     if unknown:
         raise ValidationError("Unknown field", errors={f: "unknown field" for f in sorted(unknown)})
@@ -159,7 +166,13 @@ async def resolve_fields(
             )
         out["description"] = desc or None
     if "type" in data:
-        row = await fetch_one(conn, sql.SELECT_TYPE_BY_NAME, {"project_id": project["id"], "name": str(data["type"])})
+        row = (
+            known.issue_type
+            if known is not None
+            else await fetch_one(
+                conn, sql.SELECT_TYPE_BY_NAME, {"project_id": project["id"], "name": str(data["type"])}
+            )
+        )
         if row is None:
             raise ValidationError(
                 "Unknown issue type",
@@ -167,7 +180,11 @@ async def resolve_fields(
             )
         out.update(issue_type_id=row["id"], type_name=row["name"], type_subtask=row["subtask"])
     if "priority" in data:
-        row = await fetch_one(conn, sql.SELECT_PRIORITY_BY_NAME, {"name": str(data["priority"])})
+        row = (
+            known.priority
+            if known is not None
+            else await fetch_one(conn, sql.SELECT_PRIORITY_BY_NAME, {"name": str(data["priority"])})
+        )
         if row is None:
             raise ValidationError(
                 "Unknown priority", errors={"priority": f"Priority '{data['priority']}' does not exist"}
@@ -176,7 +193,8 @@ async def resolve_fields(
     users = {f: data[f] for f in ("assignee", "reporter") if data.get(f) is not None}
     if "reporter" in data and data["reporter"] is None:
         raise ValidationError("Reporter is required", errors={"reporter": "is required"})
-    for field, user in (await resolve_users(conn, users)).items():
+    resolved = match_users(users, known.users) if known is not None else await resolve_users(conn, users)
+    for field, user in resolved.items():
         if not user["active"]:
             raise ValidationError("Inactive user", errors={field: f"User '{user['username']}' is inactive"})
         out.update(
@@ -208,6 +226,12 @@ async def resolve_fields(
                 raise ValidationError(
                     "Invalid story points", errors={"story_points": "must be a number between 0 and 99999999.99"}
                 )
+            # The column is numeric(10,2): round as PostgreSQL does, so history and events show what is stored.
+            value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if value >= Decimal("100000000"):
+                raise ValidationError(
+                    "Invalid story points", errors={"story_points": "must be a number between 0 and 99999999.99"}
+                )
         out["story_points"] = value
     if "parent" in data:
         out.update(await _resolve_parent(conn, actor, data["parent"], issue))
@@ -235,13 +259,17 @@ async def write_history(
     change_id: uuid.UUID,
     at: datetime,
     is_create: bool = False,
+    new_issue: bool = False,
 ) -> None:
-    """One issue_history row per changed field, all sharing the change id (= the event id)."""
+    """One issue_history row per changed field, all sharing the change id (= the event id).
+
+    `new_issue`: the issue is being created in this pipeline, so its key is read from its row.
+    """
     if not changes:
         return
     async with conn.cursor() as cur:
         await cur.executemany(
-            sql.INSERT_HISTORY,
+            sql.INSERT_NEW_ISSUE_HISTORY if new_issue else sql.INSERT_HISTORY,
             [
                 {
                     "issue_id": issue["id"],
@@ -274,8 +302,13 @@ async def record_change(
     is_create: bool = False,
     snapshot: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    new_issue: bool = False,
 ) -> Event:
-    """Write the history rows and the outbox event of one change to an issue."""
+    """Write the history rows and the outbox event of one change to an issue.
+
+    `new_issue`: the change creates the issue, whose key is given by the INSERT_ISSUE sent just before; the
+    history rows and the event read it from the row (the returned Event still holds the placeholder key).
+    """
     event = Event(
         event_id=uuid.uuid4(),
         type=event_type,
@@ -290,8 +323,10 @@ async def record_change(
         issue=snapshot,
         data=data or {},
     )
-    await write_history(conn, issue, changes, actor=actor, change_id=event.event_id, at=at, is_create=is_create)
-    await record_event(conn, event)
+    await write_history(
+        conn, issue, changes, actor=actor, change_id=event.event_id, at=at, is_create=is_create, new_issue=new_issue
+    )
+    await record_event(conn, event, sql.INSERT_NEW_ISSUE_OUTBOX if new_issue else INSERT_OUTBOX)
     return event
 
 
@@ -324,75 +359,171 @@ async def _custom_values(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CreateContext:
+    """What creating an issue looks up, loaded in one round trip (sql.CREATE_CONTEXT).
+
+    `issue_type`, `priority` and `workflow` are None when the name given matches nothing; `users` holds the
+    named users that exist, by user name.
+    """
+
+    project: DictRow
+    issue_id: int
+    issue_type: dict[str, Any] | None
+    priority: dict[str, Any] | None
+    users: dict[str, dict[str, Any]]
+    workflow: dict[str, Any] | None
+    fields: list[FieldDefinition]
+
+    @classmethod
+    async def load(cls, conn: Conn, actor: Actor, project_key: str, fields: Mapping[str, Any]) -> CreateContext:
+        usernames = sorted({str(fields[f]) for f in ("assignee", "reporter") if fields.get(f) is not None})
+        row = await fetch_one(
+            conn,
+            sql.CREATE_CONTEXT,
+            {
+                "key": project_key,
+                "actor_id": actor.id,
+                "type": str(fields.get("type")),
+                "priority": str(fields.get("priority")),
+                "usernames": usernames,
+            },
+        )
+        project = await authorize_project(conn, actor, project_key, row, Permission.CREATE_ISSUES)
+        return cls(
+            project=project,
+            issue_id=project.pop("new_issue_id"),
+            issue_type=project.pop("issue_type"),
+            priority=project.pop("priority"),
+            users={u["username"]: u for u in project.pop("users")},
+            workflow=project.pop("workflow"),
+            fields=[FieldDefinition.from_row(f) for f in project.pop("fields")],
+        )
+
+
 async def do_create_issue(
     conn: Conn, actor: Actor, project_key: str, data: Mapping[str, Any], *, at: datetime | None = None
 ) -> DictRow:
-    """Create an issue with the next key of its project, its creation history and an issue.created event."""
-    project = await get_project(conn, actor, project_key, Permission.CREATE_ISSUES)
+    """Create an issue with the next key of its project, its creation history and an issue.created event.
+
+    The lookups take one round trip (CreateContext) and the writes another (one pipeline), plus the agile
+    writes when the issue is created in a sprint or with versions or components.
+    """
     fields = dict(data)
     agile = agile_hooks.split_create_fields(fields)
+    fields.setdefault("priority", "Medium")
+    fields.setdefault("reporter", actor.username)
+    ctx = await CreateContext.load(conn, actor, project_key, fields)
+    project = ctx.project
     if not fields.get("summary"):
         raise ValidationError("Summary is required", errors={"summary": "is required"})
     if not fields.get("type"):
         raise ValidationError("Issue type is required", errors={"type": "is required"})
-    fields.setdefault("priority", "Medium")
-    fields.setdefault("reporter", actor.username)
-    values = await resolve_fields(conn, actor, project, fields)
+    values = await resolve_fields(conn, actor, project, fields, known=ctx)
     if values.get("assignee_id") is not None:
         await require_project_permission(conn, actor, project, Permission.ASSIGN_ISSUES)
         await require_assignable(conn, project, values)
-    await agile_hooks.before_create(conn, actor, project, values, agile)
-    custom = await _custom_values(
-        conn, project, values["issue_type_id"], values["type_name"], fields.get("custom_fields"), creating=True
+    await agile_hooks.before_create(conn, actor, project, values, agile, issue_type=ctx.issue_type)
+    custom = await resolve_custom_fields(
+        conn,
+        project_id=project["id"],
+        project_key=project["key"],
+        issue_type_id=values["issue_type_id"],
+        issue_type_name=values["type_name"],
+        current={},
+        data=fields.get("custom_fields"),
+        creating=True,
+        applicable=ctx.fields,
     )
-    workflow = await fetch_one(
-        conn, workflow_sql.SELECT_WORKFLOW_FOR, {"project_id": project["id"], "issue_type_id": values["issue_type_id"]}
-    )
-    assert workflow is not None
     when = at or now()
-    issue_id = await fetch_val(
-        conn,
-        sql.INSERT_ISSUE,
-        {
-            "project_id": project["id"],
-            "issue_type_id": values["issue_type_id"],
-            "priority_id": values["priority_id"],
-            "status_id": workflow["initial_status_id"],
-            "summary": values["summary"],
-            "description": values.get("description"),
-            "assignee_id": values.get("assignee_id"),
-            "reporter_id": values["reporter_id"],
-            "labels": values.get("labels", []),
-            "due_date": values.get("due_date"),
-            "story_points": values.get("story_points"),
-            "parent_id": values.get("parent_id"),
-            "custom_fields": Jsonb(custom.values),
-            "now": when,
-        },
-    )
-    row = await load_issue(conn, issue_id)
-    await record_change(
-        conn,
-        row,
-        diff({}, row) + custom.changes + await agile_hooks.after_insert(conn, actor, row, agile),
-        event_type="issue.created",
-        actor=actor,
-        at=when,
-        is_create=True,
-        snapshot=issue_view(row),
-    )
-    return await assign_issue_key(conn, row)
+    row = new_issue_row(ctx, values, custom.values, when)
+    params = {
+        column: row[column]
+        for column in (
+            "id",
+            "project_id",
+            "project_key",
+            "issue_type_id",
+            "priority_id",
+            "status_id",
+            "summary",
+            "description",
+            "assignee_id",
+            "reporter_id",
+            "labels",
+            "due_date",
+            "story_points",
+            "parent_id",
+        )
+    }
+    params |= {"custom_fields": Jsonb(custom.values), "now": when}
+    async with conn.pipeline():
+        inserted = await conn.execute(sql.INSERT_ISSUE, params)
+        await record_change(
+            conn,
+            row,
+            diff({}, row) + custom.changes + await agile_hooks.after_insert(conn, actor, row, agile),
+            event_type="issue.created",
+            actor=actor,
+            at=when,
+            is_create=True,
+            snapshot=issue_view(row),
+            new_issue=True,
+        )
+    result = await inserted.fetchone()
+    assert result is not None
+    row.update(result)
+    return row
 
 
-async def assign_issue_key(conn: Conn, row: DictRow) -> DictRow:
-    """Give a new issue its project's next number; the last write of a create (see ASSIGN_ISSUE_KEY)."""
-    assigned = await fetch_one(
-        conn,
-        sql.ASSIGN_ISSUE_KEY,
-        {"project_id": row["project_id"], "project_key": row["project_key"], "issue_id": row["id"]},
-    )
-    assert assigned is not None
-    return {**row, "key": assigned["key"], "number": assigned["number"]}
+def new_issue_row(ctx: CreateContext, values: Mapping[str, Any], custom: dict[str, Any], when: datetime) -> DictRow:
+    """The row SELECT_ISSUE_BY_ID will read for a new issue, built from what the create resolved (no re-read).
+
+    Its key, number and rank (a column default) are filled in from what the insert returns.
+    """
+    project, workflow = ctx.project, ctx.workflow
+    assert workflow is not None
+    return {
+        "id": ctx.issue_id,
+        "project_id": project["id"],
+        "number": None,
+        "key": f"pending-{ctx.issue_id}",  # until the insert returns the key (the event reads it from the row)
+        "issue_type_id": values["issue_type_id"],
+        "priority_id": values["priority_id"],
+        "status_id": workflow["status_id"],
+        "resolution_id": None,
+        "summary": values["summary"],
+        "description": values.get("description"),
+        "assignee_id": values.get("assignee_id"),
+        "reporter_id": values["reporter_id"],
+        "labels": values.get("labels", []),
+        "due_date": values.get("due_date"),
+        "story_points": values.get("story_points"),
+        "parent_id": values.get("parent_id"),
+        "custom_fields": custom,
+        "created_at": when,
+        "updated_at": when,
+        "resolved_at": None,
+        "version": 1,
+        "rank": None,
+        "project_key": project["key"],
+        "project_name": project["name"],
+        "project_lead_id": project["lead_id"],
+        "workflow_id": workflow["id"],
+        "workflow_revision": workflow["revision"],
+        "lead_username": project["lead_username"],
+        "type_name": values["type_name"],
+        "type_subtask": values["type_subtask"],
+        "priority_name": values["priority_name"],
+        "status_name": workflow["status_name"],
+        "status_category": workflow["status_category"],
+        "resolution_name": None,
+        "assignee_username": values.get("assignee_username"),
+        "assignee_display_name": values.get("assignee_display_name"),
+        "reporter_username": values["reporter_username"],
+        "reporter_display_name": values["reporter_display_name"],
+        "parent_key": values.get("parent_key"),
+    }
 
 
 SELECT_STATUS_IN_WORKFLOW = (

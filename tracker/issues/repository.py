@@ -1,6 +1,8 @@
 """SQL of the issues domain."""
 
+from tracker.fields.repository import FIELD_SELECT
 from tracker.permissions import GRANTS_LATERAL
+from tracker.projects.repository import PROJECT_COLUMNS
 from tracker.workflows.repository import EFFECTIVE_WORKFLOW_JOINS
 
 ISSUE_COLUMNS = """
@@ -39,38 +41,73 @@ ACCESS_ISSUE_BY_ID = ISSUE_SELECT_WITH_GRANTS + " WHERE i.id = %(id)s"
 LOCK_ISSUE_BY_KEY = "SELECT id FROM issues WHERE key = %(key)s FOR UPDATE"
 LOCK_ISSUE_BY_ID = "SELECT id FROM issues WHERE id = %(id)s FOR UPDATE"
 
-# The project row lock serializes creates in one project; a rollback returns the number.
-# A new issue is inserted without a number and with a placeholder key ('pending-<id>'); ASSIGN_ISSUE_KEY
-# gives it the project's next number as the last statement of the transaction. The project row lock that
-# keeps keys gapless under concurrent creates (a rollback gives the number back) is then held only for that
-# statement and the commit, instead of for the whole create.
+# Everything a create looks up, in one round trip: the project with the actor's grants, the issue type and
+# priority named in the request, the users it names, the workflow the new issue starts in (with its initial
+# status), the custom fields that apply to the type in the project, and the new issue's id. A name that matches
+# nothing comes back as NULL (the caller reports it); an unknown project gives no row.
+CREATE_CONTEXT = f"""
+SELECT {PROJECT_COLUMNS}, grants.perm_always, grants.perm_reporter, grants.perm_assignee,
+       nextval('issues_id_seq') AS new_issue_id,
+       row_to_json(t) AS issue_type, row_to_json(pr) AS priority,
+       (SELECT coalesce(json_agg(json_build_object('id', us.id, 'username', us.username,
+                                                   'display_name', us.display_name, 'active', us.active)), '[]')
+        FROM users us WHERE us.username = ANY(%(usernames)s)) AS users,
+       (SELECT row_to_json(w) FROM (
+            SELECT wf.id, wf.revision, wf.initial_status_id AS status_id, s.name AS status_name,
+                   s.category AS status_category
+            FROM workflow_schemes wsc
+            LEFT JOIN workflow_scheme_mappings wsm ON wsm.scheme_id = wsc.id AND wsm.issue_type_id = t.id
+            JOIN workflows wf ON wf.id = COALESCE(wsm.workflow_id, wsc.default_workflow_id)
+            JOIN statuses s ON s.id = wf.initial_status_id
+            WHERE wsc.id = p.workflow_scheme_id) w) AS workflow,
+       (SELECT coalesce(json_agg(f ORDER BY f.id), '[]') FROM ({FIELD_SELECT}
+            WHERE f.deleted_at IS NULL AND EXISTS (
+                SELECT 1 FROM custom_field_contexts c
+                WHERE c.field_id = f.id
+                  AND (c.project_ids = '{{}}' OR p.id = ANY(c.project_ids))
+                  AND (c.issue_type_ids = '{{}}' OR t.id = ANY(c.issue_type_ids)))) f) AS fields
+FROM projects p JOIN users u ON u.id = p.lead_id {GRANTS_LATERAL}
+LEFT JOIN LATERAL (
+    SELECT it.id, it.name, it.subtask, it.hierarchy_level FROM issue_types it
+    JOIN project_issue_types pt ON pt.issue_type_id = it.id AND pt.project_id = p.id
+    WHERE lower(it.name) = lower(%(type)s) OR it.id::text = %(type)s
+    ORDER BY it.id LIMIT 1
+) t ON true
+LEFT JOIN LATERAL (
+    SELECT pri.id, pri.name FROM priorities pri
+    WHERE lower(pri.name) = lower(%(priority)s) OR pri.id::text = %(priority)s
+    ORDER BY pri.id LIMIT 1
+) pr ON true
+WHERE p.key = %(key)s
+"""
+
+# A create's last round trip. INSERT_ISSUE takes the project's next number (the project row stays locked until
+# commit, so keys are gapless: a rollback gives the number back) and the history rows and the event read the key
+# from the new row. All of it is sent in one pipeline after every lookup and check is done, so the lock is held
+# only while these statements run and the commit comes back. The id comes from CREATE_CONTEXT.
 INSERT_ISSUE = """
-WITH new AS (SELECT nextval('issues_id_seq') AS id)
+WITH n AS (UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %(project_id)s RETURNING issue_seq)
 INSERT INTO issues (id, project_id, number, key, issue_type_id, priority_id, status_id, summary, description,
                     assignee_id, reporter_id, labels, due_date, story_points, parent_id, custom_fields,
                     created_at, updated_at)
-SELECT new.id, %(project_id)s, NULL, 'pending-' || new.id, %(issue_type_id)s, %(priority_id)s, %(status_id)s,
-       %(summary)s, %(description)s, %(assignee_id)s, %(reporter_id)s, %(labels)s, %(due_date)s,
-       %(story_points)s, %(parent_id)s, %(custom_fields)s, %(now)s, %(now)s
-FROM new
-RETURNING id
+SELECT %(id)s, %(project_id)s, n.issue_seq, %(project_key)s || '-' || n.issue_seq, %(issue_type_id)s,
+       %(priority_id)s, %(status_id)s, %(summary)s, %(description)s, %(assignee_id)s, %(reporter_id)s, %(labels)s,
+       %(due_date)s, %(story_points)s, %(parent_id)s, %(custom_fields)s, %(now)s, %(now)s
+FROM n
+RETURNING key, number, rank
 """
-
-ASSIGN_ISSUE_KEY = """
-WITH n AS (
-    UPDATE projects SET issue_seq = issue_seq + 1 WHERE id = %(project_id)s RETURNING issue_seq
-), i AS (
-    UPDATE issues SET number = n.issue_seq, key = %(project_key)s || '-' || n.issue_seq
-    FROM n WHERE issues.id = %(issue_id)s RETURNING issues.key, issues.number
-), h AS (
-    UPDATE issue_history SET issue_key = i.key FROM i WHERE issue_history.issue_id = %(issue_id)s
-), o AS (
-    UPDATE outbox SET issue_key = i.key,
-                      payload = jsonb_set(jsonb_set(payload, '{issue_key}', to_jsonb(i.key)),
-                                          '{issue,key}', to_jsonb(i.key))
-    FROM i WHERE coalesce(outbox.issue_id, 0) = %(issue_id)s AND outbox.sent_at IS NULL  -- outbox_unsent_lane
-)
-SELECT key, number FROM i
+INSERT_NEW_ISSUE_HISTORY = """
+INSERT INTO issue_history (issue_id, issue_key, project_id, change_id, actor_id, occurred_at, field, field_type,
+                           from_value, from_string, to_value, to_string, is_create)
+SELECT i.id, i.key, %(project_id)s, %(change_id)s, %(actor_id)s, %(occurred_at)s, %(field)s, %(field_type)s,
+       %(from_value)s, %(from_string)s, %(to_value)s, %(to_string)s, %(is_create)s
+FROM issues i WHERE i.id = %(issue_id)s
+"""
+INSERT_NEW_ISSUE_OUTBOX = """
+INSERT INTO outbox (event_id, event_type, issue_id, issue_key, project_key, occurred_at, payload)
+SELECT %(event_id)s, %(event_type)s, i.id, i.key, %(project_key)s, %(occurred_at)s,
+       jsonb_set(jsonb_set(%(payload)s, '{issue_key}', to_jsonb(i.key)), '{issue,key}', to_jsonb(i.key))
+FROM issues i WHERE i.id = %(issue_id)s
 """
 
 DELETE_ISSUE = "DELETE FROM issues WHERE id = ANY(%(ids)s)"

@@ -33,6 +33,13 @@ async def get_project(conn: Conn, actor: Actor, key: str, need: Permission = Per
         row = await fetch_one(conn, sql.SELECT_PROJECT_BY_KEY, {"key": key})
     else:
         row = await fetch_one(conn, sql.SELECT_PROJECT_WITH_GRANTS, {"key": key, "actor_id": actor.id})
+    return await authorize_project(conn, actor, key, row, need)
+
+
+async def authorize_project(
+    conn: Conn, actor: Actor, key: str, row: DictRow | None, need: Permission = Permission.BROWSE_PROJECTS
+) -> DictRow:
+    """Check `need` on a project row loaded with the actor's grants (see GRANTS_LATERAL); None is NotFound."""
     if row is None:
         raise NotFound(f"No project could be found with key '{key}'.")
     row["grants"] = ProjectGrants.from_row(actor, row, row["id"])
