@@ -4,7 +4,10 @@ Prints one JSON object. The baseline (raw psycopg inserts of the same rows — i
 event, in one transaction per issue, with the same concurrency) is measured in the same run, because these
 machines are noisy. Targets: create p99 <= 15 ms and >= 500 creates/s; get p99 <= 5 ms.
 
-    python bench/http_issues.py [--creates 3000] [--gets 5000] [--concurrency 8]
+It also reports the CPU time one request costs, in the server's processes and in the PostgreSQL backends
+serving them: unlike throughput and latency, that figure barely moves when other work shares the machine.
+
+    python bench/http_issues.py [--creates 3000] [--gets 5000] [--concurrency 8] [--no-pipeline]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -78,7 +82,50 @@ def recreate(name: str) -> str:
     return f"{SERVER}/{name}"
 
 
-async def http_phase(port: int, token: str, creates: int, gets: int, concurrency: int) -> dict[str, Any]:
+class CpuMeter:
+    """CPU seconds used by the server's processes and by the PostgreSQL backends connected to its database."""
+
+    def __init__(self, server_pid: int, url: str, database: str) -> None:
+        self.server = psutil.Process(server_pid)
+        self.url, self.database = url, database
+
+    def _processes(self) -> tuple[list[psutil.Process], list[psutil.Process]]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            pids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,)
+                )
+            ]
+        return [self.server, *self.server.children(recursive=True)], [psutil.Process(p) for p in pids]
+
+    @staticmethod
+    def _used(processes: list[psutil.Process]) -> dict[int, float]:
+        used = {}
+        for proc in processes:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used[proc.pid] = times.user + times.system
+        return used
+
+    def start(self) -> None:
+        self.servers, self.backends = self._processes()
+        self.before = self._used(self.servers), self._used(self.backends)
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        after = self._used(self.servers), self._used(self.backends)
+        server, postgres = (sum(a[pid] - b.get(pid, 0.0) for pid in a) for a, b in zip(after, self.before, strict=True))
+        return {
+            "server_cpu_ms": round(server / requests * 1000, 3),
+            "postgres_cpu_ms": round(postgres / requests * 1000, 3),
+        }
+
+
+async def http_phase(
+    port: int, token: str, creates: int, gets: int, concurrency: int, meter: CpuMeter
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     connections = [await Connection.open("127.0.0.1", port, headers) for _ in range(concurrency)]
     idle: asyncio.Queue[Connection] = asyncio.Queue()
@@ -115,7 +162,9 @@ async def http_phase(port: int, token: str, creates: int, gets: int, concurrency
         keys.append(json.loads(text)["key"])
 
     await run_load(min(200, creates), concurrency, create)  # warm-up
+    meter.start()
     create_lat, create_elapsed = await run_load(creates, concurrency, create)
+    create_cpu = meter.per_request_ms(creates)
 
     async def get(i: int) -> None:
         status, text = await call("GET", f"/api/v1/issues/{keys[i % len(keys)]}")
@@ -123,10 +172,15 @@ async def http_phase(port: int, token: str, creates: int, gets: int, concurrency
             raise RuntimeError(text)
 
     await run_load(min(200, gets), concurrency, get)
+    meter.start()
     get_lat, get_elapsed = await run_load(gets, concurrency, get)
+    get_cpu = meter.per_request_ms(gets)
     for c in connections:
         await c.close()
-    return {"create": summary(create_lat, create_elapsed), "get": summary(get_lat, get_elapsed)}
+    return {
+        "create": summary(create_lat, create_elapsed) | create_cpu,
+        "get": summary(get_lat, get_elapsed) | get_cpu,
+    }
 
 
 async def raw_phase(url: str, creates: int, concurrency: int) -> dict[str, Any]:
@@ -194,6 +248,11 @@ def main() -> None:
     parser.add_argument("--gets", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument(
+        "--no-pipeline",
+        action="store_true",
+        help="leave the in-process pipeline consumers off (as when `tracklake worker` runs them elsewhere)",
+    )
     args = parser.parse_args()
 
     url = recreate(DB)
@@ -201,6 +260,8 @@ def main() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
     env |= {"TRACKLAKE_DATABASE_URL": url, "TRACKLAKE_BOOTSTRAP_TOKEN": token, "TRACKLAKE_LOG_LEVEL": "WARNING"}
+    if args.no_pipeline:
+        env |= {"TRACKLAKE_PIPELINE_IN_PROCESS": "false", "TRACKLAKE_SCHEDULER_IN_PROCESS": "false"}
     exe = str(Path(sys.executable).parent / "tracklake")
     server = subprocess.Popen(
         [exe, "serve", "--port", str(port), "--workers", str(args.workers)],
@@ -218,7 +279,8 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("server did not start")
-        http = asyncio.run(http_phase(port, token, args.creates, args.gets, args.concurrency))
+        meter = CpuMeter(server.pid, url, DB)
+        http = asyncio.run(http_phase(port, token, args.creates, args.gets, args.concurrency, meter))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -227,6 +289,7 @@ def main() -> None:
         "benchmark": "http_issues",
         "concurrency": args.concurrency,
         "workers": args.workers,
+        "pipeline_in_process": not args.no_pipeline,
         "http_create": http["create"],
         "http_get": http["get"],
         "raw_psycopg_create": raw,
