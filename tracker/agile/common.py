@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.rows import DictRow
 
 from tracker.accounts.models import Actor
-from tracker.db import Conn, fetch_all
+from tracker.db import Conn, fetch_all, fetch_one
 from tracker.errors import NotFound, ValidationError
 from tracker.events import Change, Event, record_event
 from tracker.issues.actions import access_issue, apply_changes
-from tracker.permissions import Permission
+from tracker.permissions import Permission, require_project_permission
 
 MAX_ISSUES_PER_CALL = 100
 
@@ -115,6 +115,48 @@ async def record_agile_event(
     )
     await record_event(conn, event)
     return event
+
+
+async def load_project_item(
+    conn: Conn, actor: Actor, select: str, item_id: int, what: str, need: Permission = Permission.BROWSE_PROJECTS
+) -> DictRow:
+    """A version or component (`select` loads it by %(id)s with project_id and project_key), checked for `need`
+    in its project. A missing one and one in a project the actor may not see are both NotFound ("<what> <id>")."""
+    row = await fetch_one(conn, select, {"id": item_id}) if 0 < item_id < 2**63 else None
+    if row is None:
+        raise NotFound(f"{what} {item_id} does not exist")
+    project = {"id": row["project_id"], "key": row["project_key"]}
+    try:
+        await require_project_permission(conn, actor, project, Permission.BROWSE_PROJECTS)
+    except NotFound:
+        raise NotFound(f"{what} {item_id} does not exist") from None
+    await require_project_permission(conn, actor, project, need)
+    return row
+
+
+async def record_item_event(
+    conn: Conn,
+    actor: Actor | None,
+    event_type: str,
+    *,
+    select: str,
+    item_id: int,
+    scope: Callable[[DictRow], str],
+    view: Callable[[DictRow], dict[str, Any]],
+    at: datetime,
+    **extra: Any,
+) -> DictRow:
+    """After a change to a sprint, version or component: re-read it (`select` by %(id)s), change the cache stamp
+    of `scope(row)` and write its event, whose data holds the view under the event's subject ('sprint' for
+    'sprint.started') plus `extra`. Returns the row."""
+    row = await fetch_one(conn, select, {"id": item_id})
+    assert row is not None
+    await touch(conn, scope(row))
+    subject = event_type.partition(".")[0]
+    await record_agile_event(
+        conn, event_type, actor=actor, at=at, project_key=row["project_key"], data={subject: view(row), **extra}
+    )
+    return row
 
 
 async def touch(conn: Conn, *scopes: str) -> None:

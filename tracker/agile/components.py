@@ -16,13 +16,19 @@ from psycopg.rows import DictRow
 from tracker.accounts.actions import resolve_users
 from tracker.accounts.models import Actor
 from tracker.agile.cache import meta_scope
-from tracker.agile.common import lock_issue, now, record_agile_event, record_issue_change, touch
+from tracker.agile.common import (
+    load_project_item,
+    lock_issue,
+    now,
+    record_issue_change,
+    record_item_event,
+)
 from tracker.agile.versions import item_changes
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
-from tracker.errors import AlreadyExists, NotFound, ValidationError
+from tracker.errors import AlreadyExists, ValidationError
 from tracker.events import Change
 from tracker.issues.actions import check_version, load_issue
-from tracker.permissions import Permission, require_project_permission, user_may
+from tracker.permissions import Permission, user_may
 from tracker.projects.actions import get_project
 
 COMPONENT_FIELD = "Component"
@@ -120,26 +126,20 @@ async def get_component(
     conn: Conn, actor: Actor, component_id: int, need: Permission = Permission.BROWSE_PROJECTS
 ) -> DictRow:
     """A component of a project the actor may see, checked for `need` there."""
-    row = await fetch_one(conn, SELECT_COMPONENT, {"id": component_id}) if 0 < component_id < 2**63 else None
-    if row is None:
-        raise NotFound(f"Component {component_id} does not exist")
-    project = {"id": row["project_id"], "key": row["project_key"]}
-    try:
-        await require_project_permission(conn, actor, project, Permission.BROWSE_PROJECTS)
-    except NotFound:
-        raise NotFound(f"Component {component_id} does not exist") from None
-    await require_project_permission(conn, actor, project, need)
-    return row
+    return await load_project_item(conn, actor, SELECT_COMPONENT, component_id, "Component", need)
 
 
 async def _changed(conn: Conn, actor: Actor, event_type: str, component_id: int, at: datetime) -> DictRow:
-    row = await fetch_one(conn, SELECT_COMPONENT, {"id": component_id})
-    assert row is not None
-    await touch(conn, meta_scope(row["project_id"]))
-    await record_agile_event(
-        conn, event_type, actor=actor, at=at, project_key=row["project_key"], data={"component": component_view(row)}
+    return await record_item_event(
+        conn,
+        actor,
+        event_type,
+        select=SELECT_COMPONENT,
+        item_id=component_id,
+        scope=lambda row: meta_scope(row["project_id"]),
+        view=component_view,
+        at=at,
     )
-    return row
 
 
 async def do_create_component(

@@ -28,8 +28,8 @@ from tracker.agile.common import (
     iso,
     lock_issue,
     now,
-    record_agile_event,
     record_issue_change,
+    record_item_event,
     resolve_issue_ids,
     touch,
 )
@@ -290,18 +290,17 @@ async def do_move_to_backlog(
 async def _sprint_event(
     conn: Conn, actor: Actor, event_type: str, sprint_id: int, at: datetime, **extra: Any
 ) -> DictRow:
-    row = await fetch_one(conn, SELECT_SPRINT, {"id": sprint_id})
-    assert row is not None
-    await touch(conn, board_scope(row["board_id"]))
-    await record_agile_event(
+    return await record_item_event(
         conn,
+        actor,
         event_type,
-        actor=actor,
+        select=SELECT_SPRINT,
+        item_id=sprint_id,
+        scope=lambda row: board_scope(row["board_id"]),
+        view=sprint_view,
         at=at,
-        project_key=row["project_key"],
-        data={"sprint": sprint_view(row), **extra},
+        **extra,
     )
-    return row
 
 
 async def do_create_sprint(

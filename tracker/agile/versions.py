@@ -16,12 +16,19 @@ from psycopg.rows import DictRow
 
 from tracker.accounts.models import Actor
 from tracker.agile.cache import meta_scope
-from tracker.agile.common import iso, lock_issue, now, record_agile_event, record_issue_change, touch
+from tracker.agile.common import (
+    iso,
+    load_project_item,
+    lock_issue,
+    now,
+    record_issue_change,
+    record_item_event,
+)
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
-from tracker.errors import AlreadyExists, NotFound, ValidationError
+from tracker.errors import AlreadyExists, ValidationError
 from tracker.events import Change
 from tracker.issues.actions import check_version, load_issue
-from tracker.permissions import Permission, require_project_permission
+from tracker.permissions import Permission
 from tracker.projects.actions import get_project
 
 FIX_FIELD = "Fix Version"
@@ -129,31 +136,21 @@ async def get_version(
     conn: Conn, actor: Actor, version_id: int, need: Permission = Permission.BROWSE_PROJECTS
 ) -> DictRow:
     """A version of a project the actor may see, checked for `need` there."""
-    row = await fetch_one(conn, SELECT_VERSION, {"id": version_id}) if 0 < version_id < 2**63 else None
-    if row is None:
-        raise NotFound(f"Version {version_id} does not exist")
-    project = {"id": row["project_id"], "key": row["project_key"]}
-    try:
-        await require_project_permission(conn, actor, project, Permission.BROWSE_PROJECTS)
-    except NotFound:
-        raise NotFound(f"Version {version_id} does not exist") from None
-    await require_project_permission(conn, actor, project, need)
-    return row
+    return await load_project_item(conn, actor, SELECT_VERSION, version_id, "Version", need)
 
 
 async def _changed(conn: Conn, actor: Actor, event_type: str, version_id: int, at: datetime, **extra: Any) -> DictRow:
-    row = await fetch_one(conn, SELECT_VERSION, {"id": version_id})
-    assert row is not None
-    await touch(conn, meta_scope(row["project_id"]))
-    await record_agile_event(
+    return await record_item_event(
         conn,
+        actor,
         event_type,
-        actor=actor,
+        select=SELECT_VERSION,
+        item_id=version_id,
+        scope=lambda row: meta_scope(row["project_id"]),
+        view=version_view,
         at=at,
-        project_key=row["project_key"],
-        data={"version": version_view(row), **extra},
+        **extra,
     )
-    return row
 
 
 async def do_create_version(
