@@ -31,6 +31,7 @@ LONG = "x" * 256
         ({"type": "Task", "summary": "s", "story_points": "five"}, 422, "story_points"),
         ({"type": "Task", "summary": "s", "story_points": -1}, 422, "story_points"),
         ({"type": "Task", "summary": "s", "story_points": 1e12}, 422, "story_points"),
+        ({"type": "Task", "summary": "s", "story_points": 99999999.995}, 422, "story_points"),  # rounds past the column
         ({"type": "Task", "summary": "s", "description": "d" * 40000}, 422, "description"),
         ({"type": "Task", "summary": "s", "parent": "NOPE-1"}, 422, "parent"),
     ],
