@@ -158,13 +158,38 @@ class Layout:
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:
         """One builder at a time per warehouse (readers take no lock)."""
+        with self.try_build_lock(wait=True):
+            yield
+
+    @contextlib.contextmanager
+    def try_build_lock(self, *, wait: bool = False) -> Iterator[bool]:
+        """The builder lock when it is free (yields True), else yields False at once; with `wait`, waits for it."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.lock_file, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def refresh_due(self, max_idle_seconds: float) -> bool:
+        """Whether a timed refresh has work: events landed since the current generation was built, or that
+        generation is older than `max_idle_seconds` (a renamed status or user lands no event)."""
+        current = self.current()
+        if current is None:
+            return True
+        built = set(current.landing_files)
+        if any(self.landing_name(p) not in built for p in self.landing_files()):
+            return True
+        try:
+            age = (datetime.now(UTC) - datetime.fromisoformat(current.built_at)).total_seconds()
+        except ValueError:
+            return True
+        return age >= max_idle_seconds
 
     def collect_garbage(self, keep: int = 3, grace_seconds: float = GRACE_SECONDS) -> list[Path]:
         """Delete generations older than the `keep` newest that nothing current refers to, after a grace period."""

@@ -24,8 +24,22 @@ def refresh(
     root: Path | str, database_url: str | None = None, *, mode: BuildMode = "auto", threads: int | None = None
 ) -> BuildResult:
     """Bring the marts up to date with the landing zone (and the dimensions, when a database URL is given)."""
-    layout = Layout(root)
-    with layout.build_lock():
+    result = _refresh(Layout(root), database_url, mode=mode, threads=threads, wait=True)
+    assert result is not None
+    return result
+
+
+def try_refresh(root: Path | str, database_url: str | None = None, *, threads: int | None = None) -> BuildResult | None:
+    """`refresh`, or None at once when another process is building (its build includes what has landed)."""
+    return _refresh(Layout(root), database_url, mode="auto", threads=threads, wait=False)
+
+
+def _refresh(
+    layout: Layout, database_url: str | None, *, mode: BuildMode, threads: int | None, wait: bool
+) -> BuildResult | None:
+    with layout.try_build_lock(wait=wait) as locked:
+        if not locked:
+            return None
         previous = layout.current()
         snapshot = previous.snapshot if previous else None
         if database_url:
@@ -43,12 +57,20 @@ def refresh_forever(
     *,
     interval_seconds: float = 30.0,
     threads: int | None = None,
+    max_idle_seconds: float = 600.0,
 ) -> None:
     """Refresh every `interval_seconds` until `stop` is set (for `serve`, `worker` or `scheduler` to run in a
-    thread); a failed refresh is logged and retried at the next tick, leaving the current generation in place."""
+    thread); a failed refresh is logged and retried at the next tick, leaving the current generation in place.
+
+    A tick does nothing when no event has landed since the last build (unless that build is older than
+    `max_idle_seconds`, for dimension changes that land no event) or when another process is building: with
+    several `serve` workers, one of them refreshes.
+    """
+    layout = Layout(root)
     while not stop.is_set():
         try:
-            refresh(root, database_url, threads=threads)
+            if layout.refresh_due(max_idle_seconds):
+                try_refresh(root, database_url, threads=threads)
         except Exception:
             log.exception("warehouse refresh failed")
         stop.wait(interval_seconds)
