@@ -37,7 +37,7 @@ from jql.parser import parse
 from jql.printer import to_jql
 from jql.semantic import analyze
 from jql.to_es import to_es
-from jql.to_sql import compile_bound, condition_sql, to_sql, to_sql_text
+from jql.to_sql import compile_bound, condition_sql, text_match_probes, to_sql, to_sql_text
 
 __all__ = [
     "ArrayColumn",
@@ -81,6 +81,7 @@ __all__ = [
     "join_table_field",
     "parse",
     "system_fields",
+    "text_match_probes",
     "to_es",
     "to_jql",
     "to_sql",

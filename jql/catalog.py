@@ -112,12 +112,32 @@ class IssueRef:
 
 
 @dataclass(frozen=True)
+class TextIndex:
+    """A maintained tsvector side table that answers a text field's `~` on PostgreSQL (one GIN index).
+
+    Each row is one document of an issue (`EXISTS (SELECT 1 FROM table WHERE issue_column = i.id AND
+    document_column @@ query)`); `weight` restricts the match to the words of one part (tsquery `'w':A`),
+    None matches any row of the issue. The rows must hold exactly the documents the field's `FullText`
+    names, split the same way; migrations/0013_search_documents.sql keeps them.
+    """
+
+    table: str = "search_documents"
+    document_column: str = "document"
+    issue_column: str = "issue_id"
+    weight: str | None = None
+
+
+@dataclass(frozen=True)
 class FullText:
-    """Text searched with `~`: issue columns, custom-field JSON keys and/or a comments-like table."""
+    """Text searched with `~`: issue columns, custom-field JSON keys and/or a comments-like table.
+
+    `index`, when set, serves positive matches on PostgreSQL; DuckDB and negated matches read the columns.
+    """
 
     columns: tuple[str, ...] = ()
     json_keys: tuple[str, ...] = ()
     comments: JoinTable | None = None
+    index: TextIndex | None = None
 
 
 Storage = Column | ArrayColumn | JsonValue | JoinTable | IssueKeyStorage | IssueRef | FullText

@@ -17,6 +17,7 @@ from jql.catalog import (
     SortSpec,
     SqlType,
     Storage,
+    TextIndex,
 )
 
 # --- builders for the standard fields ------------------------------------------------------------
@@ -109,17 +110,23 @@ def system_fields() -> list[FieldSpec]:
             "summary",
             ("summary",),
             t.TEXT,
-            FullText(("summary",)),
+            FullText(("summary",), index=TextIndex(weight="A")),
             "summary",
             nullable=False,
             sort=SortSpec(column="summary", es_field="summary.sort"),
         ),
-        FieldSpec("description", ("description",), t.TEXT, FullText(("description",)), "description"),
+        FieldSpec(
+            "description",
+            ("description",),
+            t.TEXT,
+            FullText(("description",), index=TextIndex(weight="B")),
+            "description",
+        ),
         FieldSpec(
             "text",
             ("text",),
             t.TEXT,
-            FullText(("summary", "description"), comments=comments),
+            FullText(("summary", "description"), comments=comments, index=TextIndex()),
             "text_all",
             operators=frozenset({Operator.LIKE}),
         ),
@@ -127,7 +134,7 @@ def system_fields() -> list[FieldSpec]:
             "comment",
             ("comment",),
             t.TEXT,
-            FullText(comments=comments),
+            FullText(comments=comments, index=TextIndex(weight="D")),
             "comments",
             operators=frozenset({Operator.LIKE, Operator.NOT_LIKE}),
         ),

@@ -5,9 +5,11 @@ The caller's browse scope is a required argument and is added by the compiler to
 to every sub-query over `issues`. History operators become correlated EXISTS over `issue_history`.
 
 Full-text search profile (`~`), identical on both engines for plain words:
-* PostgreSQL: `to_tsvector('simple', doc) @@ to_tsquery('simple', 'w1' & 'w2' & 'pre':*)`, served by the
-  expression GIN indexes of migrations/0005_jql_search.sql (the 'simple' configuration: lower-casing,
-  no stemming, no stop words in documents);
+* PostgreSQL: `to_tsvector('simple', doc) @@ to_tsquery('simple', 'w1' & 'w2' & 'pre':*)` (the 'simple'
+  configuration: lower-casing, no stemming, no stop words in documents). Fields with a `TextIndex`
+  (summary, description, comment, text) match positively through its maintained side table, one row
+  per document with a weight per part, and its one GIN index (migrations/0013_search_documents.sql):
+  `EXISTS (… d.document @@ to_tsquery('simple', 'w1':A & 'pre':*A))`;
 * DuckDB: the document lower-cased and split on non-alphanumerics, every term present
   (`list_has_all`), prefixes by regular expression.
 Query words are split the same way and Jira's stop words are dropped before either engine sees them.
@@ -17,7 +19,7 @@ numbers with dots as single tokens ('1.5', 'a.b'), where DuckDB splits them; nei
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 from sqlglot import exp
@@ -55,6 +57,7 @@ from jql.catalog import (
     JsonValue,
     LinkStorage,
     SqlType,
+    TextIndex,
 )
 from jql.errors import JqlSemanticError
 from jql.functions import QueryContext
@@ -72,10 +75,17 @@ WORD_SPLIT = r"[^\p{L}\p{N}]+"
 class SqlCompiler(HistorySql):
     """Compiles one bound query for one dialect and scope."""
 
-    def __init__(self, dialect: Dialect, scope: Collection[int] | None, link_storage: LinkStorage | None) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        scope: Collection[int] | None,
+        link_storage: LinkStorage | None,
+        text_matches: Mapping[str, Collection[int]] | None = None,
+    ) -> None:
         if dialect not in ("postgres", "duckdb"):
             raise ValueError(f"unsupported dialect {dialect!r}")
         self.dialect = dialect
+        self.text_matches = dict(text_matches or {})
         self.pg = dialect == "postgres"
         self.scope = None if scope is None else sorted({int(p) for p in scope})
         self.link_storage = link_storage
@@ -401,12 +411,8 @@ class SqlCompiler(HistorySql):
 
     def _text_match(self, document: exp.Expr, node: TextCondition) -> exp.Expr:
         if self.pg:
-            query = " & ".join([f"'{t}'" for t in node.terms] + [f"'{p}':*" for p in node.prefixes])
             vector = exp.Anonymous(this="TO_TSVECTOR", expressions=[exp.Literal.string(TS_CONFIG), document])
-            tsquery = exp.Anonymous(
-                this="TO_TSQUERY", expressions=[exp.Literal.string(TS_CONFIG), exp.Literal.string(query)]
-            )
-            return exp.MatchAgainst(this=tsquery, expressions=[vector])
+            return exp.MatchAgainst(this=self._tsquery(node), expressions=[vector])
         lowered = exp.Lower(this=document)
         parts: list[exp.Expr] = []
         if node.terms:
@@ -419,10 +425,49 @@ class SqlCompiler(HistorySql):
             parts.append(exp.RegexpLike(this=lowered.copy(), expression=pattern))
         return and_(*parts)
 
+    def _tsquery(self, node: TextCondition, weight: str | None = None) -> exp.Expr:
+        """`to_tsquery('simple', 'w1' & 'pre':*)`, every term restricted to `weight` when given."""
+        w = weight or ""
+        query = " & ".join(
+            [f"'{t}':{w}" if w else f"'{t}'" for t in node.terms] + [f"'{p}':*{w}" for p in node.prefixes]
+        )
+        return exp.Anonymous(this="TO_TSQUERY", expressions=[exp.Literal.string(TS_CONFIG), exp.Literal.string(query)])
+
+    def text_documents(self, node: TextCondition, index: TextIndex) -> exp.Select:
+        """`SELECT d.issue_id FROM <side table> AS d WHERE d.document @@ <query>`: the GIN index's matches."""
+        d = self.alias("d")
+        match = exp.MatchAgainst(this=self._tsquery(node, index.weight), expressions=[col(d, index.document_column)])
+        return exp.select(col(d, index.issue_column)).from_(exp.to_table(index.table).as_(d)).where(match)
+
+    def _indexed_text(self, node: TextCondition, index: TextIndex, alias: str) -> exp.Expr:
+        """A positive match through the maintained side table and its GIN index (PostgreSQL).
+
+        A correlated EXISTS, which lets the planner walk an ORDER BY index and stop after a page when the
+        words are common. When the caller has already read the (few) issues whose documents match from
+        the index (`text_matches`, keyed by `text_match_key`), they are given as a constant array instead:
+        the planner's estimate of a multi-word or weighted tsquery can be far too high, and walking a
+        million issues to find a rare word costs seconds.
+        """
+        found = self.text_matches.get(text_match_key(node, index))
+        if found is not None:
+            if not found:
+                return exp.false()
+            ids = exp.Literal.string("{" + ",".join(str(int(i)) for i in sorted(set(found))) + "}")
+            array = exp.Cast(this=ids, to=exp.DataType.build("BIGINT[]"))
+            return exp.EQ(this=col(alias, "id"), expression=exp.Any(this=exp.Paren(this=array)))
+        d = self.alias("d")
+        cond = and_(
+            exp.EQ(this=col(d, index.issue_column), expression=col(alias, "id")),
+            exp.MatchAgainst(this=self._tsquery(node, index.weight), expressions=[col(d, index.document_column)]),
+        )
+        return exists(exp.select("1").from_(exp.to_table(index.table).as_(d)).where(cond))
+
     def _text(self, node: object, alias: str) -> exp.Expr:
         assert isinstance(node, TextCondition)
         storage = node.field.storage
         assert isinstance(storage, FullText)
+        if self.pg and storage.index is not None and not node.negated:
+            return self._indexed_text(node, storage.index, alias)
         matches: list[exp.Expr] = []
         document = self._documents(storage, alias)
         if document is not None:
@@ -544,10 +589,43 @@ def compile_bound(
     columns: Sequence[str] = ("id",),
     limit: int | None = None,
     offset: int | None = None,
+    text_matches: Mapping[str, Collection[int]] | None = None,
 ) -> exp.Select:
-    """Compile an already analysed query (see `jql.analyze`)."""
-    compiler = SqlCompiler(dialect, scope, catalog.link_storage())
+    """Compile an already analysed query (see `jql.analyze`).
+
+    `text_matches`: for indexed text matches (keyed as `text_match_probes` keys them), the ids of the
+    issues whose documents match, already read by the caller; they replace the EXISTS over the index.
+    """
+    compiler = SqlCompiler(dialect, scope, catalog.link_storage(), text_matches)
     return compiler.select(bound, columns, limit, offset)
+
+
+def text_match_key(node: TextCondition, index: TextIndex) -> str:
+    """Identifies an indexed text match by what it searches: the side table, the words and the weight."""
+    return "|".join((index.table, index.weight or "", " ".join(node.terms), " ".join(p + "*" for p in node.prefixes)))
+
+
+def _text_conditions(node: object) -> list[TextCondition]:
+    if isinstance(node, TextCondition):
+        return [node]
+    if isinstance(node, AllOf | AnyOf):
+        return [t for item in node.items for t in _text_conditions(item)]
+    if isinstance(node, RelationCondition):
+        return _text_conditions(node.inner)
+    return []
+
+
+def text_match_probes(bound: BoundQuery, limit: int) -> dict[str, exp.Select]:
+    """For each positive text match the PostgreSQL side-table index serves, its key and a query reading the
+    issue ids of its matching documents, at most `limit` of them. Empty for queries without one."""
+    compiler = SqlCompiler("postgres", None, None)
+    probes: dict[str, exp.Select] = {}
+    for node in _text_conditions(bound.where):
+        storage = node.field.storage
+        if node.negated or not isinstance(storage, FullText) or storage.index is None:
+            continue
+        probes[text_match_key(node, storage.index)] = compiler.text_documents(node, storage.index).limit(limit)
+    return probes
 
 
 def to_sql_text(

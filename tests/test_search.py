@@ -146,3 +146,128 @@ async def test_order_by_rank_follows_the_board_order(admin, seeded):
     moved = await admin.put("/api/v1/rank", json={"issues": [k[4]], "rank_before_issue": k[0]})
     assert moved.status_code in (200, 204), moved.text
     assert await keys_of(admin, f"project = {p} ORDER BY Rank") == [k[4], *k[:4]]
+
+
+async def search_body(client, jql, **params):
+    r = await client.get("/api/v1/search", params={"jql": jql, **params})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_total_is_exact_when_the_page_is_the_last(admin, seeded, monkeypatch):
+    from tracker.search import execute
+
+    monkeypatch.setattr(execute, "TOTAL_COUNT_LIMIT", 3)  # a count would stop at 3: these totals need none
+    p, k = seeded["project"], seeded["keys"]
+    body = await search_body(admin, f"project = {p} ORDER BY key", startAt=3, maxResults=2)
+    assert [i["key"] for i in body["issues"]] == k[3:]
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, True)
+    body = await search_body(admin, f"project = {p}", maxResults=50)
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, True)
+    body = await search_body(admin, f"project = {p}", startAt=40, maxResults=10)  # past the end: counted
+    assert (body["total"], body["totalIsExact"], body["isLast"], body["issues"]) == (5, True, True, [])
+    body = await search_body(admin, f"project = {p} AND summary ~ nothingmatchesthis")
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (0, True, True)
+
+
+async def test_total_is_a_lower_bound_past_the_count_limit(admin, seeded, monkeypatch):
+    from tracker.search import execute
+
+    monkeypatch.setattr(execute, "TOTAL_COUNT_LIMIT", 3)
+    p, k = seeded["project"], seeded["keys"]
+    body = await search_body(admin, f"project = {p} ORDER BY key", maxResults=1)
+    assert [i["key"] for i in body["issues"]] == k[:1]
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (3, False, False)
+    # the bound never falls short of one past the page asked for
+    body = await search_body(admin, f"project = {p} ORDER BY key", startAt=1, maxResults=3)
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, False, False)
+    monkeypatch.setattr(execute, "TOTAL_COUNT_LIMIT", 6)  # counted below the bound: exact
+    body = await search_body(admin, f"project = {p} ORDER BY key", maxResults=1)
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, False)
+    monkeypatch.setattr(execute, "TOTAL_COUNT_LIMIT", 3)
+    # on request, or when only the count is asked for (maxResults=0), every match is counted
+    body = await search_body(admin, f"project = {p}", maxResults=1, exactTotal="true")
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, False)
+    r = await admin.post("/api/v1/search", json={"jql": f"project = {p}", "maxResults": 1, "exactTotal": True})
+    assert (r.json()["total"], r.json()["totalIsExact"]) == (5, True)
+    body = await search_body(admin, f"project = {p}", maxResults=0)
+    assert (body["total"], body["totalIsExact"], body["isLast"], body["issues"]) == (5, True, False, [])
+    body = await search_body(admin, f"project = {p}", startAt=5, maxResults=0)
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, True)
+
+
+def test_page_total_rules():
+    from tracker.search.execute import page_total
+
+    # (start_at, limit, fetched, counted, counted_all) -> (total, exact, is_last)
+    assert page_total(0, 50, 7, None, True) == (7, True, True)
+    assert page_total(100, 50, 20, None, True) == (120, True, True)
+    assert page_total(0, 50, 51, 10_000, False) == (10_000, False, False)
+    assert page_total(0, 50, 51, 420, True) == (420, True, False)
+    assert page_total(500, 50, 0, 20, True) == (20, True, True)
+    assert page_total(0, 0, 0, 9, True) == (9, True, False)
+    assert page_total(0, 50, 51, 30, True) == (51, False, False)  # a write between page and count
+    with pytest.raises(ValueError):
+        page_total(0, 50, 51, None, True)
+
+
+async def test_text_search_follows_edits_and_comments(admin, project, make_issue):
+    p = project["key"]
+    issue = await make_issue(summary="Quarterly zephyr audit", description="check the quokka")
+    key = issue["key"]
+    assert await keys_of(admin, f"project = {p} AND summary ~ zephyr") == [key]
+    assert await keys_of(admin, f"project = {p} AND summary ~ quokka") == []  # description only
+    assert await keys_of(admin, f"project = {p} AND description ~ quokka") == [key]
+    assert await keys_of(admin, f'project = {p} AND text ~ "zephyr quokka"') == [key]  # across both
+    r = await admin.patch(f"/api/v1/issues/{key}", json={"summary": "Quarterly walrus audit"})
+    assert r.status_code == 200, r.text
+    assert await keys_of(admin, f"project = {p} AND summary ~ zephyr") == []
+    assert await keys_of(admin, f'project = {p} AND summary ~ "walr*"') == [key]
+    r = await admin.post(f"/api/v1/issues/{key}/comments", json={"body": "Seen by the narwhal team"})
+    assert r.status_code == 201, r.text
+    comment_id = r.json()["id"]
+    assert await keys_of(admin, f"project = {p} AND comment ~ narwhal") == [key]
+    assert await keys_of(admin, f"project = {p} AND text ~ narwhal") == [key]
+    assert await keys_of(admin, f"project = {p} AND summary ~ narwhal") == []
+    # all words of `text ~` must sit in one document: summary + description, or one comment
+    assert await keys_of(admin, f'project = {p} AND text ~ "walrus narwhal"') == []
+    r = await admin.patch(f"/api/v1/issues/{key}/comments/{comment_id}", json={"body": "Seen by the otter team"})
+    assert r.status_code == 200, r.text
+    assert await keys_of(admin, f"project = {p} AND comment ~ narwhal") == []
+    assert await keys_of(admin, f"project = {p} AND comment ~ otter") == [key]
+    r = await admin.delete(f"/api/v1/issues/{key}/comments/{comment_id}")
+    assert r.status_code == 204, r.text
+    assert await keys_of(admin, f"project = {p} AND text ~ otter") == []
+
+
+class FakeElasticsearch:
+    """Answers every search with the given hits and total, and keeps the request body."""
+
+    def __init__(self, ids: list[int], total: int, relation: str) -> None:
+        self.ids, self.total, self.relation = ids, total, relation
+        self.body: dict = {}
+
+    async def search(self, index: str, body: dict) -> dict:
+        self.body = body
+        hits = [{"_id": str(i)} for i in self.ids[: body["size"]]]
+        return {"hits": {"total": {"value": self.total, "relation": self.relation}, "hits": hits}}
+
+
+async def test_elasticsearch_totals_follow_the_same_rules():
+    import jql
+    from jql.testing import sample_catalog
+    from tracker.search.execute import TOTAL_COUNT_LIMIT, _search_es
+
+    query, catalog, ctx = jql.parse("status = Done"), sample_catalog(), jql.QueryContext(user_id=1)
+    es = FakeElasticsearch([1, 2, 3], 3, "eq")
+    page = await _search_es(es, "issues", query, catalog, [1], ctx, 0, 2)
+    assert es.body["size"] == 3 and es.body["track_total_hits"] == TOTAL_COUNT_LIMIT
+    assert (page.issue_ids, page.total, page.total_is_exact, page.is_last) == ([1, 2], 3, True, False)
+    es = FakeElasticsearch(list(range(60)), TOTAL_COUNT_LIMIT, "gte")
+    page = await _search_es(es, "issues", query, catalog, [1], ctx, 0, 50)
+    assert (len(page.issue_ids), page.total, page.total_is_exact, page.is_last) == (50, TOTAL_COUNT_LIMIT, False, False)
+    es = FakeElasticsearch([7], 21, "eq")
+    page = await _search_es(es, "issues", query, catalog, [1], ctx, 20, 50)
+    assert (page.issue_ids, page.total, page.total_is_exact, page.is_last) == ([7], 21, True, True)
+    page = await _search_es(es, "issues", query, catalog, [1], ctx, 0, 50, exact_total=True)
+    assert es.body["track_total_hits"] is True

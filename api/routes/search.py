@@ -7,7 +7,7 @@ import enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 from starlette.responses import Response
 
 import jql
@@ -15,7 +15,7 @@ from api.deps import DB, CurrentActor, app_state
 from api.responses import Json
 from api.schemas.common import Strict
 from tracker.issues.models import issue_view
-from tracker.search.execute import MAX_RESULTS_CAP, search_issues
+from tracker.search.execute import MAX_RESULTS_CAP, TOTAL_COUNT_LIMIT, search_issues
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 DEFAULT_MAX_RESULTS = 50
@@ -27,6 +27,11 @@ class SearchRequest(Strict):
     startAt: StrictInt = Field(default=0, ge=0, le=10_000_000)
     maxResults: StrictInt = Field(default=DEFAULT_MAX_RESULTS, ge=0, le=10_000_000)
     fields: list[StrictStr] | None = Field(default=None, description="fields to return; default all")
+    exactTotal: StrictBool = Field(
+        default=False,
+        description=f"count every match for `total`; by default counting stops at {TOTAL_COUNT_LIMIT} matches "
+        "(or the end of the page) and `totalIsExact` says whether it got to the end",
+    )
 
 
 class ParseRequest(Strict):
@@ -44,13 +49,21 @@ async def _run(request: Request, conn: Any, actor: Any, body: SearchRequest) -> 
     state = app_state(request)
     effective = min(body.maxResults, MAX_RESULTS_CAP)
     page, rows = await search_issues(
-        conn, actor, body.jql, start_at=body.startAt, max_results=effective, es=state.extras.get("elasticsearch")
+        conn,
+        actor,
+        body.jql,
+        start_at=body.startAt,
+        max_results=effective,
+        es=state.extras.get("elasticsearch"),
+        exact_total=body.exactTotal,
     )
     return Json(
         {
             "startAt": body.startAt,
             "maxResults": effective,
             "total": page.total,
+            "totalIsExact": page.total_is_exact,
+            "isLast": page.is_last,
             "issues": [_project(issue_view(r), body.fields) for r in rows],
         }
     )
@@ -65,9 +78,12 @@ async def search_get(
     start_at: Annotated[int, Query(alias="startAt", ge=0, le=10_000_000)] = 0,
     max_results: Annotated[int, Query(alias="maxResults", ge=0, le=10_000_000)] = DEFAULT_MAX_RESULTS,
     fields: Annotated[list[str] | None, Query()] = None,
+    exact_total: Annotated[bool, Query(alias="exactTotal")] = False,
 ) -> Response:
     split = [f for value in fields or [] for f in value.split(",") if f]
-    body = SearchRequest(jql=jql_text, startAt=start_at, maxResults=max_results, fields=split or None)
+    body = SearchRequest(
+        jql=jql_text, startAt=start_at, maxResults=max_results, fields=split or None, exactTotal=exact_total
+    )
     return await _run(request, conn, actor, body)
 
 

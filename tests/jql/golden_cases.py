@@ -700,7 +700,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         'summary ~ "login screen"',
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND TO_TSVECTOR('simple', COALESCE(i.summary, '')) @@ TO_TSQUERY('simple', '''login'' & ''screen''') ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM search_documents AS d1 WHERE d1.issue_id = i.id AND d1.document @@ TO_TSQUERY('simple', '''login'':A & ''screen'':A')) ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(i.summary, '')), '[^\\p{L}\\p{N}]+'), ['login', 'screen']) ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {
@@ -716,7 +716,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         'summary ~ "pay*"',
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND TO_TSVECTOR('simple', COALESCE(i.summary, '')) @@ TO_TSQUERY('simple', '''pay'':*') ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM search_documents AS d1 WHERE d1.issue_id = i.id AND d1.document @@ TO_TSQUERY('simple', '''pay'':*A')) ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND REGEXP_MATCHES(LOWER(COALESCE(i.summary, '')), '(^|[^\\p{L}\\p{N}])pay') ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {"bool": {"filter": [{"terms": {"project_id": [1, 2]}}, {"prefix": {"summary": "pay"}}]}},
@@ -757,7 +757,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         "text ~ checkout",
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND (TO_TSVECTOR('simple', COALESCE(i.summary, '') || ' ' || COALESCE(i.description, '')) @@ TO_TSQUERY('simple', '''checkout''') OR EXISTS(SELECT 1 FROM comments AS c1 WHERE c1.issue_id = i.id AND TO_TSVECTOR('simple', COALESCE(c1.body, '')) @@ TO_TSQUERY('simple', '''checkout'''))) ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM search_documents AS d1 WHERE d1.issue_id = i.id AND d1.document @@ TO_TSQUERY('simple', '''checkout''')) ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND (LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(i.summary, '') || ' ' || COALESCE(i.description, '')), '[^\\p{L}\\p{N}]+'), ['checkout']) OR EXISTS(SELECT 1 FROM comments AS c1 WHERE c1.issue_id = i.id AND LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(c1.body, '')), '[^\\p{L}\\p{N}]+'), ['checkout']))) ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {
@@ -788,7 +788,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         "comment ~ flaky",
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM comments AS c1 WHERE c1.issue_id = i.id AND TO_TSVECTOR('simple', COALESCE(c1.body, '')) @@ TO_TSQUERY('simple', '''flaky''')) ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM search_documents AS d1 WHERE d1.issue_id = i.id AND d1.document @@ TO_TSQUERY('simple', '''flaky'':D')) ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND EXISTS(SELECT 1 FROM comments AS c1 WHERE c1.issue_id = i.id AND LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(c1.body, '')), '[^\\p{L}\\p{N}]+'), ['flaky'])) ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {

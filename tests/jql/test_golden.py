@@ -67,3 +67,26 @@ def test_columns_paging_and_condition_helpers(golden_catalog: InMemoryCatalog) -
     assert text.startswith("SELECT i.id FROM issues AS i WHERE i.project_id = 1")
     condition = jql.condition_sql("labels = x", golden_catalog, "postgres", scope=[1], context=CTX, alias="t")
     assert condition.sql("postgres") == "t.project_id = 1 AND t.labels && ARRAY['x']"
+
+
+def test_text_matches_read_first_compile_to_a_constant_array(golden_catalog: InMemoryCatalog) -> None:
+    bound = jql.analyze('summary ~ "login scr*" AND comment ~ flaky', golden_catalog, CTX)
+    probes = jql.text_match_probes(bound, 5000)
+    assert [p.sql("postgres") for p in probes.values()] == [
+        "SELECT d1.issue_id FROM search_documents AS d1 WHERE d1.document @@ "
+        "TO_TSQUERY('simple', '''login'':A & ''scr'':*A') LIMIT 5000",
+        "SELECT d2.issue_id FROM search_documents AS d2 WHERE d2.document @@ TO_TSQUERY('simple', '''flaky'':D') LIMIT 5000",
+    ]
+    summary_key, comment_key = probes
+    found = {summary_key: [9, 3, 9], comment_key: [4]}
+    sql = jql.compile_bound(bound, golden_catalog, scope=[1], text_matches=found).sql("postgres")
+    assert sql == (
+        "SELECT i.id FROM issues AS i WHERE i.project_id = 1 AND (i.id = ANY(CAST('{3,9}' AS BIGINT[])) "
+        "AND i.id = ANY(CAST('{4}' AS BIGINT[]))) ORDER BY i.created_at DESC, i.id DESC"
+    )
+    # a match with no documents at all makes the whole conjunction empty
+    nothing = jql.compile_bound(bound, golden_catalog, scope=[1], text_matches={**found, comment_key: []})
+    assert nothing.sql("postgres") == "SELECT i.id FROM issues AS i WHERE FALSE ORDER BY i.created_at DESC, i.id DESC"
+    # DuckDB has no side table: the same bound query reads the columns whatever was found
+    duck = jql.compile_bound(bound, golden_catalog, "duckdb", scope=[1], text_matches=found).sql("duckdb")
+    assert "search_documents" not in duck and "LIST_HAS_ALL" in duck

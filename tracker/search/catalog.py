@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from psycopg.rows import DictRow
 
 import jql
 from jql.ast import FunctionCall, Operator, Query, StringValue
@@ -33,7 +36,7 @@ from jql.catalog import (
 )
 from jql.functions import QueryContext
 from jql.testing import InMemoryCatalog
-from tracker.db import Conn, fetch_all
+from tracker.db import Conn
 from tracker.fields.catalog import FieldDescriptor, descriptor
 from tracker.fields.values import load_fields
 
@@ -59,10 +62,14 @@ class PgCatalog(InMemoryCatalog):
         raise NotImplementedError("sub-queries run inside the SQL of the PostgreSQL backend")
 
 
-async def _table_exists(conn: Conn, name: str) -> bool:
-    cur = await conn.execute("SELECT to_regclass(%(name)s) IS NOT NULL AS ok", {"name": name})
-    row = await cur.fetchone()
-    return bool(row and row["ok"])
+OPTIONAL_TABLES = ("sprints", "versions", "components", "link_types", "issue_links")
+
+
+async def _fetch_together(conn: Conn, *queries: tuple[str, dict[str, Any] | None]) -> list[list[DictRow]]:
+    """The rows of each query, all sent in one pipeline (one round trip to the server)."""
+    async with conn.pipeline():
+        cursors = [await conn.execute(sql, params or {}) for sql, params in queries]
+        return [await cursor.fetchall() for cursor in cursors]
 
 
 def _literals(queries: Iterable[Query]) -> set[str]:
@@ -89,50 +96,60 @@ async def load_catalog(
     Users are read only as the queries name them; `suggest_users` also reads the first USER_FIELDS_LIMIT
     user names, for "did you mean" when a name is unknown.
     """
-    project_rows = await fetch_all(conn, "SELECT id, key, name, lead_id FROM projects ORDER BY key")
+    names = sorted(n.lower() for n in _literals(queries))
+    agile = jql.agile_fields()
+    optional = sorted({*OPTIONAL_TABLES, *(s.storage.table for s in agile if isinstance(s.storage, JoinTable))})
+    # Independent reads, sent together: one round trip instead of eight.
+    (
+        project_rows,
+        status_rows,
+        type_rows,
+        priority_rows,
+        resolution_rows,
+        user_rows,
+        group_rows,
+        table_rows,
+    ) = await _fetch_together(
+        conn,
+        ("SELECT id, key, name, lead_id FROM projects ORDER BY key", None),
+        ("SELECT id, name, category FROM statuses ORDER BY id", None),
+        ("SELECT id, name, subtask, hierarchy_level FROM issue_types ORDER BY id", None),
+        ("SELECT id, name, sequence FROM priorities ORDER BY sequence", None),
+        ("SELECT id, name FROM resolutions ORDER BY id", None),
+        (
+            "SELECT id, username, display_name FROM users WHERE lower(username) = ANY(%(n)s)"
+            " OR lower(display_name) = ANY(%(n)s) OR id::text = ANY(%(n)s)"
+            " UNION SELECT id, username, display_name FROM (SELECT id, username, display_name FROM users"
+            " ORDER BY username LIMIT %(limit)s) s",
+            {"n": names, "limit": USER_FIELDS_LIMIT if suggest_users else 0},
+        ),
+        (
+            "SELECT g.name, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.id ORDER BY g.name",
+            None,
+        ),
+        ("SELECT n FROM unnest(%(names)s::text[]) AS n WHERE to_regclass(n) IS NOT NULL", {"names": optional}),
+    )
+    tables = {r["n"] for r in table_rows}
     projects = [
         ProjectInfo(r["id"], r["key"], r["name"], r["lead_id"])
         for r in project_rows
         if visible_projects is None or r["id"] in visible_projects
     ]
-    statuses = [
-        StatusInfo(r["id"], r["name"], r["category"])
-        for r in await fetch_all(conn, "SELECT id, name, category FROM statuses ORDER BY id")
-    ]
-    types = [
-        IssueTypeInfo(r["id"], r["name"], r["subtask"], r["hierarchy_level"])
-        for r in await fetch_all(conn, "SELECT id, name, subtask, hierarchy_level FROM issue_types ORDER BY id")
-    ]
-    priorities = [
-        PriorityInfo(r["id"], r["name"], r["sequence"])
-        for r in await fetch_all(conn, "SELECT id, name, sequence FROM priorities ORDER BY sequence")
-    ]
-    resolutions = [
-        ResolutionInfo(r["id"], r["name"])
-        for r in await fetch_all(conn, "SELECT id, name FROM resolutions ORDER BY id")
-    ]
-    names = sorted(n.lower() for n in _literals(queries))
-    user_rows = await fetch_all(
-        conn,
-        "SELECT id, username, display_name FROM users WHERE lower(username) = ANY(%(n)s)"
-        " OR lower(display_name) = ANY(%(n)s) OR id::text = ANY(%(n)s)"
-        " UNION SELECT id, username, display_name FROM (SELECT id, username, display_name FROM users"
-        " ORDER BY username LIMIT %(limit)s) s",
-        {"n": names, "limit": USER_FIELDS_LIMIT if suggest_users else 0},
-    )
+    statuses = [StatusInfo(r["id"], r["name"], r["category"]) for r in status_rows]
+    types = [IssueTypeInfo(r["id"], r["name"], r["subtask"], r["hierarchy_level"]) for r in type_rows]
+    priorities = [PriorityInfo(r["id"], r["name"], r["sequence"]) for r in priority_rows]
+    resolutions = [ResolutionInfo(r["id"], r["name"]) for r in resolution_rows]
     users = [UserInfo(r["id"], r["username"], r["display_name"]) for r in user_rows]
     groups: dict[str, list[int]] = {}
-    for r in await fetch_all(
-        conn, "SELECT g.name, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.id ORDER BY g.name"
-    ):
+    for r in group_rows:
         groups.setdefault(r["name"], [])
         if r["user_id"] is not None:
             groups[r["name"]].append(r["user_id"])
 
     fields: list[FieldSpec] = [*jql.system_fields(), RANK]
-    for spec in jql.agile_fields():
+    for spec in agile:
         storage = spec.storage
-        if isinstance(storage, JoinTable) and not await _table_exists(conn, storage.table):
+        if isinstance(storage, JoinTable) and storage.table not in tables:
             continue  # the feature that keeps this table is not installed
         fields.append(spec)
     options: dict[str, list[OptionInfo]] = {}
@@ -152,7 +169,7 @@ async def load_catalog(
         groups=groups,
         links=None,
     )
-    await _load_agile(conn, catalog, visible_projects)
+    await _load_agile(conn, catalog, visible_projects, tables)
     return catalog
 
 
@@ -171,36 +188,39 @@ def _custom_spec(desc: FieldDescriptor) -> FieldSpec:
     return dataclasses.replace(spec, type=field_type, storage=storage, multi=desc.multi, operators=frozenset())
 
 
-async def _load_agile(conn: Conn, catalog: PgCatalog, visible: Collection[int] | None) -> None:
-    """Sprints, versions, components and link types, where their tables exist."""
-    if await _table_exists(conn, "sprints"):
-        catalog.sprint_list = [
-            SprintInfo(r["id"], r["name"], r["state"])
-            for r in await fetch_all(conn, "SELECT id, name, state FROM sprints ORDER BY id")
-        ]
-    if await _table_exists(conn, "versions"):
-        rows = await fetch_all(
-            conn,
-            "SELECT id, name, project_id, sequence, released, archived, release_date"
-            " FROM versions ORDER BY project_id, sequence, id",
-        )
+async def _load_agile(conn: Conn, catalog: PgCatalog, visible: Collection[int] | None, tables: set[str]) -> None:
+    """Sprints, versions, components and link types, where their tables exist (read in one round trip)."""
+    wanted = {
+        "sprints": "SELECT id, name, state FROM sprints ORDER BY id",
+        "versions": "SELECT id, name, project_id, sequence, released, archived, release_date"
+        " FROM versions ORDER BY project_id, sequence, id",
+        "components": "SELECT id, name, project_id, lead_id FROM components ORDER BY id",
+        "link_types": "SELECT id, name, outward, inward FROM link_types ORDER BY id",
+    }
+    if "issue_links" not in tables:
+        tables = tables - {"link_types"}
+    present = [name for name in wanted if name in tables]
+    if not present:
+        return
+    rows = dict(zip(present, await _fetch_together(conn, *((wanted[n], None) for n in present)), strict=True))
+    if "sprints" in rows:
+        catalog.sprint_list = [SprintInfo(r["id"], r["name"], r["state"]) for r in rows["sprints"]]
+    if "versions" in rows:
         catalog.version_list = [
             VersionInfo(
                 r["id"], r["name"], r["project_id"], r["sequence"], r["released"], r["archived"], r["release_date"]
             )
-            for r in rows
+            for r in rows["versions"]
             if visible is None or r["project_id"] in visible
         ]
-    if await _table_exists(conn, "components"):
-        rows = await fetch_all(conn, "SELECT id, name, project_id, lead_id FROM components ORDER BY id")
+    if "components" in rows:
         catalog.component_list = [
             ComponentInfo(r["id"], r["name"], r["project_id"], r["lead_id"])
-            for r in rows
+            for r in rows["components"]
             if visible is None or r["project_id"] in visible
         ]
-    if await _table_exists(conn, "link_types") and await _table_exists(conn, "issue_links"):
+    if "link_types" in rows:
         catalog.link_type_list = [
-            LinkTypeInfo(r["id"], r["name"], r["outward"], r["inward"])
-            for r in await fetch_all(conn, "SELECT id, name, outward, inward FROM link_types ORDER BY id")
+            LinkTypeInfo(r["id"], r["name"], r["outward"], r["inward"]) for r in rows["link_types"]
         ]
         catalog.links = jql.LinkStorage()

@@ -2,6 +2,16 @@
 
 PostgreSQL serves every query. With an Elasticsearch client, queries go there instead, except those whose
 sub-query functions need the relational engine, which fall back to PostgreSQL.
+
+Totals: an exact `count(*)` over a broad filter costs far more than its page (100 ms for 150k matches at
+1M issues, against 1 ms for the page), so a page is fetched with one extra row and the count is bounded:
+* the page is the last one (fewer than maxResults + 1 rows came back): total = startAt + page, exact, and no
+  count query runs at all;
+* otherwise matches are counted up to `count_limit` (TOTAL_COUNT_LIMIT, or the end of the requested page
+  when that is further): fewer means exact; reaching it means `total` is a lower bound, and
+  `total_is_exact` is False — as Elasticsearch's `track_total_hits` reports `"relation": "gte"`;
+* `exact_total=True`, or a page of 0 results (a request for the count alone), always counts exactly.
+`is_last` is exact in every case.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ from sqlglot import exp
 
 import jql
 from jql.ast import And, Query
+from jql.bound import BoundQuery
+from jql.to_sql import text_match_probes
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_val
 from tracker.issues.repository import ISSUE_SELECT
@@ -23,14 +35,51 @@ from tracker.permissions import browsable_project_ids
 from tracker.search.catalog import load_catalog
 
 MAX_RESULTS_CAP = 1000
+# Matches counted before `total` becomes a lower bound. Counting costs about a microsecond a match, so
+# 1,000 keeps the count within a page's budget (Elasticsearch's own default bound is 10,000).
+TOTAL_COUNT_LIMIT = 1_000
+# A full-text match finding fewer documents than this is read from the GIN index first and handed to the
+# compiler as ids (see jql.to_sql.SqlCompiler._indexed_text); with more, the planner may walk an ORDER BY
+# index and stop after a page.
+FEW_TEXT_MATCHES = 5_000
 
 
 @dataclass(frozen=True)
 class SearchPage:
+    """One page of matches. `total` is exact when `total_is_exact`, else a lower bound; `is_last` is exact."""
+
     total: int
     start_at: int
     max_results: int
     issue_ids: list[int]
+    total_is_exact: bool = True
+    is_last: bool = True
+
+
+def page_total(
+    start_at: int, limit: int, fetched: int, counted: int | None, counted_all: bool
+) -> tuple[int, bool, bool]:
+    """(total, total_is_exact, is_last) of a page fetched with `limit + 1` rows and perhaps a count.
+
+    `fetched` is how many rows the page query returned (at most `limit + 1`); `counted` is what the count
+    query found (None when none ran) and `counted_all` whether it saw every match rather than stopping
+    at its bound. Without a count the page must be the last one, and then it is its own total.
+    """
+    more = fetched > limit
+    if counted is None:
+        if more or not (fetched or start_at == 0):
+            raise ValueError("a page that is not the last one needs a count")
+        return start_at + fetched, True, True
+    # A concurrent write between the two queries must not make total contradict the page.
+    total = max(counted, start_at + limit + 1) if more else counted
+    exact = counted_all and total == counted
+    is_last = not more if limit > 0 else exact and start_at >= total
+    return total, exact, is_last
+
+
+def count_limit_for(start_at: int, limit: int) -> int:
+    """How far a bounded count goes: TOTAL_COUNT_LIMIT, or past the requested page when that is further."""
+    return max(TOTAL_COUNT_LIMIT, start_at + limit + 1)
 
 
 def combine(query: Query, extra: Query | None) -> Query:
@@ -53,7 +102,11 @@ async def search_issue_ids(
     es: Any | None = None,
     es_index: str = "issues",
 ) -> tuple[int, list[int]]:
-    """(total, ordered ids of one page) of issues matching the JQL that the actor may browse."""
+    """(total, ordered ids of one page) of issues matching the JQL that the actor may browse.
+
+    With `max_results=None` (every match) the total is exact; with a page size it may be a lower bound
+    (see `search` for `total_is_exact`).
+    """
     page = await search(
         conn,
         actor,
@@ -79,8 +132,16 @@ async def search(
     now: datetime | None = None,
     es: Any | None = None,
     es_index: str = "issues",
+    exact_total: bool = False,
+    trace: list[str] | None = None,
 ) -> SearchPage:
-    """One page of matching issue ids; raises jql.JqlError for an invalid query."""
+    """One page of matching issue ids; raises jql.JqlError for an invalid query.
+
+    `max_results=None` returns every match from `start_at` on (total exact); otherwise see the module
+    docstring for when `total` is exact. `trace`, when given, receives each SQL statement run (benchmarks
+    explain them).
+    """
+    sql = _Sql(conn, trace)
     query = combine(jql.parse(jql_text), jql.parse(extra_jql) if extra_jql else None)
     scope = await browsable_project_ids(conn, actor)
     catalog = await load_catalog(conn, visible_projects=scope, queries=[query])
@@ -95,27 +156,105 @@ async def search(
     limit = None if max_results is None else min(max_results, MAX_RESULTS_CAP)
     if es is not None:
         try:
-            return await _search_es(es, es_index, query, catalog, scope, context, start_at, limit)
+            return await _search_es(es, es_index, query, catalog, scope, context, start_at, limit, exact_total)
         except NotImplementedError:
             pass  # sub-query functions: PostgreSQL answers
-    select = jql.compile_bound(bound, catalog, "postgres", scope=scope, limit=limit, offset=start_at or None)
+    if limit is None:
+        # Every match from start_at on: the rows themselves are the count.
+        few = await _few_text_matches(sql, bound)
+        select = jql.compile_bound(bound, catalog, "postgres", scope=scope, offset=start_at or None, text_matches=few)
+        ids = [r["id"] for r in await sql.all(select)]
+        if ids or not start_at:
+            return SearchPage(start_at + len(ids), start_at, len(ids), ids)
+        total = await _count(sql, select, None)
+        return SearchPage(total, start_at, 0, ids)
+    few = await _few_text_matches(sql, bound)
+    rows: list[int] = []
+    if limit > 0:
+        select = jql.compile_bound(
+            bound, catalog, "postgres", scope=scope, limit=limit + 1, offset=start_at or None, text_matches=few
+        )
+        rows = [r["id"] for r in await sql.all(select)]
+    else:
+        select = jql.compile_bound(bound, catalog, "postgres", scope=scope, text_matches=few)
+    counted: int | None = None
+    counted_all = True
+    if limit == 0 or len(rows) > limit or (not rows and start_at):  # a last page is its own count
+        if limit == 0 or exact_total:
+            counted = await _count(sql, select, None)
+        else:
+            bound_at = count_limit_for(start_at, limit)
+            counted = await _count(sql, select, bound_at)
+            counted_all = counted < bound_at
+    total, exact, is_last = page_total(start_at, limit, len(rows), counted, counted_all)
+    return SearchPage(total, start_at, limit, rows[:limit], total_is_exact=exact, is_last=is_last)
+
+
+class _Sql:
+    """Runs compiled statements on PostgreSQL, noting each in `trace` when one is kept."""
+
+    def __init__(self, conn: Conn, trace: list[str] | None) -> None:
+        self.conn, self.trace = conn, trace
+
+    def _text(self, select: exp.Select) -> str:
+        text = select.sql("postgres")
+        if self.trace is not None:
+            self.trace.append(text)
+        return text
+
+    async def all(self, select: exp.Select) -> list[DictRow]:
+        return await fetch_all(self.conn, self._text(select))
+
+    async def value(self, select: exp.Select) -> Any:
+        return await fetch_val(self.conn, self._text(select))
+
+
+async def _few_text_matches(sql: _Sql, bound: BoundQuery) -> dict[str, list[int]]:
+    """The issue ids of each indexed text match of the query that finds fewer than FEW_TEXT_MATCHES documents.
+
+    They are read in a statement of their own, so under READ COMMITTED the text match sees a snapshot a
+    moment older than the rest of the query, as the count already does.
+    """
+    few = {}
+    for key, probe in text_match_probes(bound, FEW_TEXT_MATCHES).items():
+        rows = await sql.all(probe)
+        if len(rows) < FEW_TEXT_MATCHES:
+            few[key] = [r["issue_id"] for r in rows]
+    return few
+
+
+async def _count(sql: _Sql, select: exp.Select, limit: int | None) -> int:
+    """Matches of the compiled query, counting no further than `limit` when given."""
     counted = select.copy()
     for arg in ("order", "limit", "offset"):
         counted.set(arg, None)
-    total = await fetch_val(conn, exp.select("count(*)").from_(counted.subquery("matches")).sql("postgres"))
-    rows = await fetch_all(conn, select.sql("postgres"))
-    return SearchPage(int(total), start_at, limit if limit is not None else len(rows), [r["id"] for r in rows])
+    if limit is not None:
+        counted = counted.limit(limit)
+    return int(await sql.value(exp.select("count(*)").from_(counted.subquery("matches"))))
 
 
 async def _search_es(
-    es: Any, index: str, query: Query, catalog: Any, scope: Any, context: Any, start_at: int, limit: int | None
+    es: Any,
+    index: str,
+    query: Query,
+    catalog: Any,
+    scope: Any,
+    context: Any,
+    start_at: int,
+    limit: int | None,
+    exact_total: bool = False,
 ) -> SearchPage:
     search = jql.to_es(query, catalog, scope=scope, context=context, index=index)
     size = limit if limit is not None else MAX_RESULTS_CAP
-    body = search.extra(from_=start_at, size=size, track_total_hits=True, _source=False).to_dict()
+    # One hit past the page tells whether it is the last; totals follow the same bound as PostgreSQL's.
+    track: bool | int = True if exact_total or size == 0 else count_limit_for(start_at, size)
+    body = search.extra(from_=start_at, size=size + 1, track_total_hits=track, _source=False).to_dict()
     response = await es.search(index=index, body=body)
     hits = response["hits"]
-    return SearchPage(int(hits["total"]["value"]), start_at, size, [int(h["_id"]) for h in hits["hits"]])
+    ids = [int(h["_id"]) for h in hits["hits"]]
+    counted_all = hits["total"].get("relation", "eq") == "eq"
+    total, exact, is_last = page_total(start_at, size, len(ids), int(hits["total"]["value"]), counted_all)
+    return SearchPage(total, start_at, size, ids[:size], total_is_exact=exact, is_last=is_last)
 
 
 async def search_issues(conn: Conn, actor: Actor, jql_text: str, **kwargs: Any) -> tuple[SearchPage, list[DictRow]]:
