@@ -176,20 +176,19 @@ class Layout:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def refresh_due(self, max_idle_seconds: float) -> bool:
-        """Whether a timed refresh has work: events landed since the current generation was built, or that
-        generation is older than `max_idle_seconds` (a renamed status or user lands no event)."""
+    def landed_names(self) -> frozenset[str]:
+        """Names of the landed batch files (as manifests list them)."""
+        return frozenset(self.landing_name(p) for p in self.landing_files())
+
+    def current_age_seconds(self) -> float | None:
+        """Seconds since the current generation was built (None before the first build)."""
         current = self.current()
         if current is None:
-            return True
-        built = set(current.landing_files)
-        if any(self.landing_name(p) not in built for p in self.landing_files()):
-            return True
+            return None
         try:
-            age = (datetime.now(UTC) - datetime.fromisoformat(current.built_at)).total_seconds()
+            return (datetime.now(UTC) - datetime.fromisoformat(current.built_at)).total_seconds()
         except ValueError:
-            return True
-        return age >= max_idle_seconds
+            return None
 
     def collect_garbage(self, keep: int = 3, grace_seconds: float = GRACE_SECONDS) -> list[Path]:
         """Delete generations older than the `keep` newest that nothing current refers to, after a grace period."""

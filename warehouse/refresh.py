@@ -61,19 +61,40 @@ def refresh_forever(
 ) -> None:
     """Refresh every `interval_seconds` until `stop` is set (for `serve`, `worker` or `scheduler` to run in a
     thread); a failed refresh is logged and retried at the next tick, leaving the current generation in place.
-
-    A tick does nothing when no event has landed since the last build (unless that build is older than
-    `max_idle_seconds`, for dimension changes that land no event) or when another process is building: with
-    several `serve` workers, one of them refreshes.
-    """
+    Each tick is `refresh_tick`: it builds only when there is something new."""
     layout = Layout(root)
+    covered: frozenset[str] | None = None
     while not stop.is_set():
         try:
-            if layout.refresh_due(max_idle_seconds):
-                try_refresh(root, database_url, threads=threads)
+            covered = refresh_tick(layout, database_url, covered, max_idle_seconds=max_idle_seconds, threads=threads)
         except Exception:
             log.exception("warehouse refresh failed")
         stop.wait(interval_seconds)
+
+
+def refresh_tick(
+    layout: Layout,
+    database_url: str | None,
+    covered: frozenset[str] | None,
+    *,
+    max_idle_seconds: float = 600.0,
+    threads: int | None = None,
+) -> frozenset[str] | None:
+    """One tick of the timed refresh. `covered` holds the landed files this timer's last refresh saw before it
+    exported its dimension snapshot (None: no refresh yet); returns the new value.
+
+    It refreshes when a file has landed since (an event may name a project or user newer than that snapshot,
+    even when a build already read the event), or when the current generation is older than
+    `max_idle_seconds` (a renamed status or user lands no event). It skips when another process is building:
+    with several `serve` workers, one of them refreshes at a time.
+    """
+    landed = layout.landed_names()
+    age = layout.current_age_seconds()
+    if covered is not None and landed <= covered and age is not None and age < max_idle_seconds:
+        return covered
+    if try_refresh(layout.root, database_url, threads=threads) is None:
+        return covered
+    return landed
 
 
 def rebuild(root: Path | str, database_url: str, *, threads: int | None = None) -> BuildResult:

@@ -1,4 +1,4 @@
-"""The timed refresh (serve and worker): it builds only when something landed, and one process builds at a time."""
+"""The timed refresh (serve and worker): it builds only when something is new, and one process builds at a time."""
 
 from __future__ import annotations
 
@@ -8,21 +8,43 @@ from pathlib import Path
 
 from tests.warehouse.test_incremental import dataset
 from warehouse import Layout
-from warehouse.build import build
-from warehouse.refresh import refresh_forever, try_refresh
+from warehouse.refresh import refresh, refresh_forever, refresh_tick, try_refresh
 
 
-def test_refresh_is_due_only_when_events_landed_or_the_build_is_old(tmp_path: Path) -> None:
+def test_a_tick_builds_only_when_something_landed_or_the_build_is_old(tmp_path: Path) -> None:
     d = dataset()
     layout = Layout(tmp_path)
-    assert layout.refresh_due(600)  # nothing built yet
     events = d.events()
     d.land(layout, events[:4])
-    build(layout, snapshot=d.write_snapshot(layout), history=None)
-    assert not layout.refresh_due(600)
-    assert layout.refresh_due(0)  # old enough: dimensions may have changed without an event
+    d.write_snapshot(layout)
+    covered = refresh_tick(layout, None, None)  # the first tick always builds
+    first = layout.current()
+    assert first is not None and covered == layout.landed_names()
+    assert refresh_tick(layout, None, covered) == covered
+    assert layout.current() == first  # nothing new: no build
+    refresh_tick(layout, None, covered, max_idle_seconds=0)
+    assert layout.current() != first  # old enough: dimensions may have changed without an event
+    second = layout.current()
     d.land(layout, events[4:])
-    assert layout.refresh_due(600)
+    covered = refresh_tick(layout, None, covered)
+    assert layout.current() != second and covered == layout.landed_names()
+
+
+def test_events_landed_after_the_snapshot_bring_another_refresh(tmp_path: Path) -> None:
+    """A build may read an event that landed after its snapshot was exported (the event's new project is not in
+    that snapshot); the timer must refresh again even though the current manifest lists the event's file."""
+    d = dataset()
+    layout = Layout(tmp_path)
+    events = d.events()
+    d.land(layout, events[:4])
+    d.write_snapshot(layout)
+    covered = refresh_tick(layout, None, None)
+    d.land(layout, events[4:])
+    refresh(tmp_path)  # another build reads the new file: the manifest now lists it
+    built = layout.current()
+    assert built is not None and layout.landed_names() <= set(built.landing_files)
+    assert refresh_tick(layout, None, covered) != covered
+    assert layout.current() != built
 
 
 def test_try_refresh_leaves_the_build_to_the_process_holding_the_lock(tmp_path: Path) -> None:
@@ -32,6 +54,7 @@ def test_try_refresh_leaves_the_build_to_the_process_holding_the_lock(tmp_path: 
     d.write_snapshot(layout)
     with layout.build_lock():
         assert try_refresh(tmp_path) is None
+        assert refresh_tick(layout, None, None) is None
         assert layout.current() is None
     built = try_refresh(tmp_path)
     assert built is not None and layout.current() is not None
@@ -48,7 +71,8 @@ def test_refresh_forever_skips_ticks_with_nothing_new(tmp_path: Path, database_u
         deadline = time.monotonic() + 60
         while layout.current() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        first = layout.current()
+        time.sleep(0.5)
+        first = layout.current()  # the first tick's build (and perhaps one more, for what landed meanwhile)
         assert first is not None
         time.sleep(1.0)  # about twenty ticks
         assert layout.current() == first
