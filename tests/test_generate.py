@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
 
 from tests.conftest import drop_database, recreate_database
+from tracker.agile.ranking import sequence_rank
 from tracklake.generate import generate
 from tracklake.migrate import migrate
 
@@ -66,6 +69,9 @@ def test_generate_is_consistent_and_reproducible(fresh_url):
             " WHERE (s.category = 'done') <> (i.resolution_id IS NOT NULL AND i.resolved_at IS NOT NULL)"
         ).fetchone() == (0,)
         assert conn.execute("SELECT count(DISTINCT change_id) FROM issue_history").fetchone() == (18000,)
+        # ranks are what the column default (next_issue_rank()) would have given, computed without it
+        ranks = [r[0] for r in conn.execute("SELECT rank FROM issues ORDER BY id").fetchall()]
+        assert ranks == [sequence_rank(n) for n in range(1, 3001)]
         first = conn.execute("SELECT key, summary, status_id FROM issues ORDER BY key LIMIT 20").fetchall()
     name = f"tracklake_test_gen2_{os.getpid()}"
     url2 = recreate_database(name)
@@ -87,3 +93,78 @@ def test_generate_rejects_bad_arguments(fresh_url):
         generate(fresh_url, projects=1, issues=10, history_per_issue=0)
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+
+
+SCHEMA = """
+SELECT 'index' AS kind, indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS ddl FROM pg_index
+WHERE indrelid IN ('issues'::regclass, 'issue_history'::regclass)
+UNION ALL
+SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid IN ('issues'::regclass, 'issue_history'::regclass)
+ORDER BY 1, 2
+"""
+
+
+def _fresh(name: str) -> str:
+    url = recreate_database(name)
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO users (username, display_name, is_admin) VALUES ('admin', 'Administrator', true)")
+    return url
+
+
+def _dump(url: str) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    with psycopg.connect(url) as conn:
+        return (
+            conn.execute("SELECT * FROM issues ORDER BY id").fetchall(),
+            conn.execute("SELECT * FROM issue_history ORDER BY id").fetchall(),
+            conn.execute("SELECT key, issue_seq FROM projects ORDER BY key").fetchall(),
+            conn.execute(SCHEMA).fetchall(),
+        )
+
+
+def test_the_fast_path_writes_exactly_what_the_row_by_row_path_writes():
+    """Setting indexes and foreign keys aside for the load changes nothing but the speed, the schema included."""
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    dumps = []
+    for fast in (False, True):
+        name = f"tracklake_test_gen_{'fast' if fast else 'slow'}_{os.getpid()}"
+        url = _fresh(name)
+        try:
+            before = _dump(url)[3]
+            result = generate(
+                url, projects=2, issues=2500, history_per_issue=5, users=5, seed=3, chunk=1000, fast=fast, now=now
+            )
+            assert result.history_rows == 2500 * 5
+            dump = _dump(url)
+            assert dump[3] == before  # every index and constraint is back, as it was
+            dumps.append(dump)
+        finally:
+            drop_database(name)
+    slow, fast_dump = dumps
+    assert len(slow[0]) == 2500 and len(slow[1]) == 12500
+    assert fast_dump == slow
+
+
+def test_a_fast_load_that_fails_halfway_leaves_nothing_behind(fresh_url, monkeypatch):
+    import tracklake.generate as generate_module
+
+    real = generate_module._chunk
+    calls = 0
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    before = _dump(fresh_url)[3]
+    monkeypatch.setattr(generate_module, "_chunk", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate(fresh_url, projects=1, issues=5000, history_per_issue=3, users=3, chunk=1000, fast=True)
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT count(*) FROM issues").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM issue_history").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+    assert _dump(fresh_url)[3] == before  # indexes and constraints were never gone for anyone else

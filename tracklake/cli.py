@@ -195,8 +195,16 @@ def generate(
     history_per_issue: Annotated[int, typer.Option(min=1, help="history rows per issue")] = 10,
     users: Annotated[int, typer.Option(min=1, help="users to spread work over")] = 50,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 0,
+    fast: Annotated[
+        bool | None,
+        typer.Option(
+            "--fast/--no-fast",
+            help="rebuild the indexes and foreign keys of issues and history after the load (locks those tables "
+            "until it commits); default: for 10,000 issues or more, at least half of what they hold",
+        ),
+    ] = None,
 ) -> None:
-    """Bulk-load synthetic projects, issues and history with COPY."""
+    """Bulk-load synthetic projects, issues and history with COPY, in one transaction."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from tracklake.bootstrap import ensure_admin
@@ -223,6 +231,7 @@ def generate(
                 history_per_issue=history_per_issue,
                 users=users,
                 seed=seed,
+                fast=fast,
                 progress=lambda n: bar.advance(task, n),
             )
     rate = result.issues / result.seconds if result.seconds else 0.0
@@ -244,6 +253,14 @@ def import_jira(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="issues per COPY batch")] = 500,
     as_user: Annotated[str, typer.Option("--as", help="the administrator the import runs as")] = "admin",
     json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    fast: Annotated[
+        bool | None,
+        typer.Option(
+            "--fast/--no-fast",
+            help="rebuild the indexes and foreign keys of issues, history and comments after the load (locks those "
+            "tables until it commits); default: for 10,000 new issues or more, at least half of what the tracker holds",
+        ),
+    ] = None,
 ) -> None:
     """Import a Jira export (REST JSON with changelogs) with its original history; safe to run again.
 
@@ -276,7 +293,7 @@ def import_jira(
             summary = asyncio.run(
                 run_import(
                     url, bundle, source=source, username=as_user, dry_run=dry_run, batch_size=batch_size,
-                    progress=lambda n: bar.advance(task, n),
+                    fast=fast, progress=lambda n: bar.advance(task, n),
                 )
             )  # fmt: skip
         except TrackerError as exc:

@@ -4,6 +4,10 @@ Values are generated column-wise with NumPy and Polars (no Python loop per row) 
 as CSV through COPY. Each issue's history is consistent with its current values: the last change of a field
 leaves the value the issue holds. Issues are written with their history but without outbox events (a bulk
 load is not a stream of user edits); `tracklake warehouse rebuild` reads them from history.
+
+Everything is one transaction: a run that fails halfway leaves nothing behind. When the load is big relative to
+what `issues` and `issue_history` hold (or with `fast=True`), their secondary indexes and foreign keys are set
+aside for the load and rebuilt before commit (tracker/importer/bulk.py); the rows written are the same either way.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import io
 import string
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +24,8 @@ import numpy as np
 import polars as pl
 import psycopg
 import pyarrow as pa
+
+from tracker.importer import bulk
 
 FIELDS = np.array(["status", "assignee", "Story Points", "priority"])
 FIELD_WEIGHTS = np.array([0.5, 0.2, 0.15, 0.15])
@@ -38,6 +45,7 @@ class GenerateResult:
     issues: int
     history_rows: int
     seconds: float
+    fast: bool = False  # indexes and foreign keys were rebuilt after the load
 
 
 def _project_keys(existing: set[str], count: int) -> list[str]:
@@ -61,12 +69,61 @@ def _pg_array(values: pl.Expr) -> pl.Expr:
     return pl.lit("{") + values.list.join(",") + pl.lit("}")
 
 
-def _copy(cur: psycopg.Cursor[Any], table: str, frame: pl.DataFrame) -> None:
+def _ranks(cur: psycopg.Cursor[Any], n: int) -> np.ndarray:
+    """The ranks next_issue_rank() would give the next `n` issues (same sequence, same spelling), computed here:
+    the column default runs a PL/pgSQL base-36 loop per row."""
+    seq = np.array(
+        [r[0] for r in cur.execute("SELECT nextval('issue_rank_seq') FROM generate_series(1, %s)", (n,))],
+        dtype=np.uint64,
+    )
+    digits = np.empty((n, 15), dtype=np.uint8)
+    alphabet = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+    digits[:, 0] = digits[:, 14] = ord("i")
+    for position in range(13, 0, -1):
+        digits[:, position] = alphabet[(seq % np.uint64(36)).astype(np.intp)]
+        seq //= np.uint64(36)
+    return digits.view("S15").ravel().astype(str)
+
+
+def _set_aside(cur: psycopg.Cursor[Any], tables: tuple[str, ...]) -> list[bulk.SetAside]:
+    """Drop the secondary indexes and foreign keys of `tables` for the load (in this transaction)."""
+    asides = []
+    for table in tables:
+        indexes = [{"name": r[0], "ddl": r[1]} for r in cur.execute(bulk.SELECT_INDEXES, {"table": table})]
+        constraints = [
+            {"name": r[0], "type": r[1], "ddl": r[2]} for r in cur.execute(bulk.SELECT_CONSTRAINTS, {"table": table})
+        ]
+        asides.append(bulk.plan(table, indexes, constraints))
+    for aside in asides:
+        for statement in aside.drops:
+            cur.execute(statement)  # type: ignore[arg-type]  # built from catalog names, quoted
+    return asides
+
+
+def _rebuild(cur: psycopg.Cursor[Any], asides: list[bulk.SetAside]) -> None:
+    deferred = sorted({r[0] for r in cur.execute(bulk.SELECT_DEFERRED, {"tables": [a.table for a in asides]})})
+    for statement in bulk.fire_deferred(deferred):
+        cur.execute(statement)  # type: ignore[arg-type]  # catalog names, quoted
+    cur.execute(bulk.MAINTENANCE_MEMORY)
+    for aside in asides:
+        for statement in aside.creates:
+            cur.execute(statement)  # type: ignore[arg-type]  # the catalog's own definitions
+    for statement in bulk.fire_deferred(deferred, again=True):
+        cur.execute(statement)  # type: ignore[arg-type]
+
+
+def _encode(table: str, frame: pl.DataFrame) -> tuple[str, memoryview]:
+    """A COPY statement and its data (CSV, written by Polars' multi-threaded writer)."""
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False, null_value="\\N", datetime_format="%Y-%m-%dT%H:%M:%S%.6f+00:00")
     columns = ", ".join(frame.columns)
-    with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
-        copy.write(buffer.getbuffer())
+    return f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer.getbuffer()
+
+
+def _copy(cur: psycopg.Cursor[Any], loads: list[tuple[str, memoryview]]) -> None:
+    for statement, data in loads:
+        with cur.copy(statement) as copy:  # type: ignore[arg-type]  # built from constant names
+            copy.write(data)
 
 
 def generate(
@@ -77,15 +134,33 @@ def generate(
     history_per_issue: int,
     users: int = 50,
     seed: int = 0,
-    chunk: int = 100_000,
+    chunk: int = 25_000,
+    fast: bool | None = None,
+    now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> GenerateResult:
-    """Create `projects` projects holding `issues` issues in total, each with `history_per_issue` history rows."""
+    """Create `projects` projects holding `issues` issues in total, each with `history_per_issue` history rows.
+
+    `fast`: rebuild the indexes and foreign keys of issues and issue_history after the load instead of
+    maintaining them row by row (None: when the load is big relative to the tables). One transaction either way.
+    `now`: the instant the generated year of history ends (default: now); the same seed and instant give the
+    same rows.
+
+    The next chunk is generated while PostgreSQL takes the previous one: COPY runs in a second thread on the
+    loading connection, and ids come from a second connection (sequences are not transactional anyway).
+    """
     if projects < 1 or issues < 0 or history_per_issue < 1 or users < 1:
         raise ValueError("projects, history-per-issue and users must be at least 1, issues at least 0")
     started = datetime.now(UTC)
+    now = now or started
     rng = np.random.default_rng(seed)
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
+    with (
+        psycopg.connect(url) as conn,
+        conn.cursor() as cur,
+        psycopg.connect(url, autocommit=True) as ids_conn,
+        ids_conn.cursor() as ids,
+        ThreadPoolExecutor(1, thread_name_prefix="generate-copy") as copier,
+    ):
         admin = cur.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()
         if admin is None:
             raise RuntimeError("no admin user: start tracklake once (or run `tracklake migrate`) first")
@@ -122,13 +197,19 @@ def generate(
             cur.execute("SELECT id, display_name FROM users WHERE id = ANY(%s)", (list(user_ids),)).fetchall()
         )
         priority_names: dict[int, str] = dict(cur.execute("SELECT id, name FROM priorities").fetchall())
+        if fast is None:
+            existing_issues = cur.execute("SELECT count(*) FROM issues").fetchone()[0]  # type: ignore[index]
+            fast = bulk.worth_it(issues, existing_issues)
+        asides = _set_aside(cur, ("issues", "issue_history")) if fast and issues else []
         history_rows = 0
         done = 0
         numbers = np.zeros(len(project_rows), dtype=np.int64)
+        loading: Future[None] | None = None
+        loading_n = 0
         while done < issues:
             n = min(chunk, issues - done)
-            history_rows += _chunk(
-                cur,
+            issue_frame, history_frame = _chunk(
+                ids,
                 rng,
                 n,
                 done,
@@ -142,25 +223,37 @@ def generate(
                 status_names,
                 user_names,
                 priority_names,
-                started,
+                now,
+                history_rows,
             )
+            loads = [_encode("issues", issue_frame), _encode("issue_history", history_frame)]
+            history_rows += len(history_frame)
+            if loading is not None:
+                loading.result()
+                if progress:
+                    progress(loading_n)
+            loading, loading_n = copier.submit(_copy, cur, loads), n
             done += n
+        if loading is not None:
+            loading.result()
             if progress:
-                progress(n)
+                progress(loading_n)
         for (pid, _, _), count in zip(project_rows, numbers, strict=True):
             cur.execute("UPDATE projects SET issue_seq = %s WHERE id = %s", (int(count), pid))
+        if asides:
+            _rebuild(cur, asides)
         conn.commit()
-    return GenerateResult(keys, issues, history_rows, (datetime.now(UTC) - started).total_seconds())
+    return GenerateResult(keys, issues, history_rows, (datetime.now(UTC) - started).total_seconds(), bool(asides))
 
 
-def _uuids(rng: np.random.Generator, count: int, start: datetime) -> pl.Series:
+def _uuids(rng: np.random.Generator, count: int, start: datetime, offset: int = 0) -> pl.Series:
     """`count` time-ordered (version 7 layout) UUIDs as hex text, generated without a Python loop.
 
     Ordered ids keep the change_id index append-only during the bulk load, several times faster than random.
     """
     raw = np.frombuffer(rng.bytes(16 * count), dtype=np.uint8).reshape(count, 16).copy()
     millis = int(start.timestamp() * 1000)
-    stamp = (np.uint64(millis) << np.uint64(16)) + np.arange(count, dtype=np.uint64) // np.uint64(4096)
+    stamp = (np.uint64(millis) << np.uint64(16)) + np.arange(offset, offset + count, dtype=np.uint64) // np.uint64(4096)
     raw[:, :8] = stamp.astype(">u8").view(np.uint8).reshape(count, 8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
@@ -195,7 +288,8 @@ def _chunk(
     user_names: dict[int, str],
     priority_names: dict[int, str],
     now: datetime,
-) -> int:
+    history_offset: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     ids = np.array(
         [r[0] for r in cur.execute("SELECT nextval('issues_id_seq') FROM generate_series(1, %s)", (n,)).fetchall()],
         dtype=np.int64,
@@ -288,6 +382,7 @@ def _chunk(
                 "created_at": created_at,
                 "updated_at": updated_at,
                 "resolved_at": np.where(is_done, status_at, np.datetime64("NaT")),
+                "rank": _ranks(cur, n),
             }
         )
         .with_columns(
@@ -305,7 +400,6 @@ def _chunk(
         .with_columns(_pg_array(pl.col("labels")).alias("labels"))
         .drop("a", "b", "nl")
     )
-    _copy(cur, "issues", issues_frame)
 
     def display(field_col: str, value_col: str) -> pl.Expr:
         v = pl.col(value_col)
@@ -366,7 +460,7 @@ def _chunk(
             pl.when(pl.col("from") < 0).then(None).otherwise(pl.col("from")).cast(pl.String).alias("from_value"),
             pl.when(pl.col("to") < 0).then(None).otherwise(pl.col("to")).cast(pl.String).alias("to_value"),
         )
-        .with_columns(_uuids(rng, n + n_changes, datetime.now(UTC)).alias("change_id"))
+        .with_columns(_uuids(rng, n + n_changes, now, history_offset).alias("change_id"))
         .select(
             "issue_id",
             "issue_key",
@@ -383,5 +477,4 @@ def _chunk(
             "is_create",
         )
     )
-    _copy(cur, "issue_history", history)
-    return len(history)
+    return issues_frame, history

@@ -12,6 +12,12 @@ must find them by type and name.
     KEY-5  malformed: its second history entry has no valid date
     KEY-6  description with a NUL character: valid JSON PostgreSQL cannot store (rejected when written)
     KEY-7  in sprints '101, 999': sprint 999 is not in the bundle
+    KEY-9  everything else Jira has: fix / affects versions and components (added and removed in the changelog,
+           one of them named only there), typed custom fields of every kind tracklake has (select, multi-select,
+           text, number, date, date-time, user, multi-user, labels; values and changes) and one of a type it has
+           not, two comments, links to KEY-1 and KEY-3 and to an issue that is not imported
+    KEY-10 malformed: its comment has no date
+    KEY-11 malformed: its link names neither an inward nor an outward issue
 """
 
 from __future__ import annotations
@@ -22,6 +28,31 @@ from typing import Any
 SP = "customfield_12345"
 SPRINT = "customfield_10777"
 RANK = "customfield_10019"
+TEAM, ENVS, NOTE, RISK = "customfield_10500", "customfield_10501", "customfield_10502", "customfield_10503"
+GO_LIVE, REVIEWED, REVIEWER, APPROVERS = (
+    "customfield_10504",
+    "customfield_10505",
+    "customfield_10506",
+    "customfield_10507",
+)
+TAGS, MOOD = "customfield_10508", "customfield_10509"
+CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# Jira type of each custom field; names carry the project key (fields are global, each test has its own project)
+CUSTOM = {
+    TEAM: ("Team", CF + "select"),
+    ENVS: ("Environments", CF + "multiselect"),
+    NOTE: ("Customer note", CF + "textfield"),
+    RISK: ("Risk score", CF + "float"),
+    GO_LIVE: ("Go-live", CF + "datepicker"),
+    REVIEWED: ("Reviewed at", CF + "datetime"),
+    REVIEWER: ("Reviewer", CF + "userpicker"),
+    APPROVERS: ("Approvers", CF + "multiuserpicker"),
+    TAGS: ("Tags", CF + "labels"),
+    MOOD: ("Mood", "com.example.jira:mood-picker"),
+}
+BLOCKS = {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks"}
+RELATES = {"id": "10003", "name": "Relates", "inward": "relates to", "outward": "relates to"}
+CAUSES = {"id": "10400", "name": "Problem/Incident", "inward": "is caused by", "outward": "causes"}
 
 ALICE = {
     "name": "alice",
@@ -106,6 +137,103 @@ def issue(key: str, number_id: int, kind: str, summary: str, created: str, **fie
     }
 
 
+def custom_name(field_id: str, key: str) -> str:
+    return f"{CUSTOM[field_id][0]} {key}"
+
+
+def link(kind: dict[str, str], side: str, other: str) -> dict[str, Any]:
+    return {"id": "1" + other.split("-")[-1], "type": kind, side: {"key": other, "fields": {"summary": "..."}}}
+
+
+def comment(cid: int, author: dict[str, Any], body: str, created: str, updated: str | None = None) -> dict[str, Any]:
+    return {"id": str(cid), "author": author, "body": body, "created": created, "updated": updated or created}
+
+
+def everything_else(k: str) -> list[dict[str, Any]]:
+    """KEY-9, KEY-10, KEY-11."""
+
+    def cf(field_id: str, frm: Any, frm_s: Any, to: Any, to_s: Any) -> dict[str, Any]:
+        return item(custom_name(field_id, k), frm, frm_s, to, to_s, fieldtype="custom", field_id=field_id)
+
+    nine = issue(
+        f"{k}-9",
+        30009,
+        "story",
+        "Release checklist",
+        "2024-01-08T09:00:00.000+0000",
+        status=STATUS["progress"],
+        fixVersions=[{"id": "10200", "name": "1.0", "released": True, "releaseDate": "2024-01-31"}],
+        versions=[{"id": "10198", "name": "0.9", "released": True}],
+        components=[{"id": "10300", "name": "Backend"}, {"id": "10301", "name": "Frontend"}],
+        comment={
+            "startAt": 0,
+            "total": 2,
+            "comments": [
+                comment(40001, BOB, "Looks good", "2024-01-10T12:00:00.000+0000"),
+                comment(
+                    40002, ALICE, "Ship it\nplease", "2024-01-12T08:00:00.000+0000", "2024-01-13T08:00:00.000+0000"
+                ),
+            ],
+        },
+        issuelinks=[
+            link(BLOCKS, "outwardIssue", f"{k}-1"),
+            link(CAUSES, "outwardIssue", f"{k}-3"),
+            link(RELATES, "inwardIssue", "ELSEWHERE-5"),
+        ],
+        **{
+            TEAM: {"id": "10601", "value": "Blue"},
+            ENVS: [{"id": "10610", "value": "web"}, {"id": "10611", "value": "ios"}],
+            NOTE: "VIP customer",
+            RISK: 2.5,
+            GO_LIVE: "2024-02-15",
+            REVIEWED: "2024-01-19T15:00:00.000+0100",
+            REVIEWER: BOB,
+            APPROVERS: [ALICE, BOB],
+            TAGS: ["q1", "mobile"],
+            MOOD: {"emoji": ":)"},
+        },
+        histories=[
+            history(
+                20190,
+                "2024-01-09T10:00:00.000+0000",
+                ALICE,
+                item("Component", None, None, "10301", "Frontend"),
+                cf(TEAM, "10600", "Red", "10601", "Blue"),
+                cf(ENVS, None, "web", None, "web,ios"),
+                cf(RISK, None, "1", None, "2.5"),
+                item("Link", None, None, f"{k}-1", f"This issue blocks {k}-1"),
+                cf(MOOD, None, ":(", None, ":)"),
+            ),
+            history(
+                20191,
+                "2024-01-11T10:00:00.000+0000",
+                BOB,
+                item("Fix Version", None, None, "10200", "1.0"),
+                item("Fix Version", "10199", "0.8", None, None),
+                cf(REVIEWER, None, None, "bob", "Bob Builder"),
+                cf(APPROVERS, "[alice]", "Alice Archer", "[alice, bob]", "Alice Archer, Bob Builder"),
+            ),
+        ],
+    )
+    ten = issue(
+        f"{k}-10",
+        30010,
+        "bug",
+        "Undated comment",
+        "2024-01-08T09:00:00.000+0000",
+        comment={"comments": [{"id": "40010", "author": ALICE, "body": "When?"}]},
+    )
+    eleven = issue(
+        f"{k}-11",
+        30011,
+        "bug",
+        "Dangling link",
+        "2024-01-08T09:00:00.000+0000",
+        issuelinks=[{"id": "1", "type": BLOCKS}],
+    )
+    return [nine, ten, eleven]
+
+
 def jira_bundle(key: str) -> dict[str, Any]:
     """The export, for a project called `key`."""
     k = key
@@ -124,6 +252,7 @@ def jira_bundle(key: str) -> dict[str, Any]:
             priority=PRIORITY["high"],
             labels=["auth"],
             updated="2024-01-20T16:00:00.000+0000",
+            issuelinks=[link(RELATES, "inwardIssue", f"{k}-2"), link(BLOCKS, "inwardIssue", f"{k}-9")],
             **{SP: 5.0, SPRINT: [sprint_obj(101, "closed"), sprint_obj(102, "active")]},
             histories=[
                 history(
@@ -169,6 +298,7 @@ def jira_bundle(key: str) -> dict[str, Any]:
             creator=CAROL,
             assignee=DAVE,
             description="Steps:\r\n1. save",
+            issuelinks=[link(RELATES, "outwardIssue", f"{k}-1")],
             updated="2024-01-18T12:00:00.000+0000",
             **{
                 SPRINT: [
@@ -242,6 +372,7 @@ def jira_bundle(key: str) -> dict[str, Any]:
             "2024-01-07T09:00:00.000+0000",
             **{SPRINT: [sprint_obj(101, "closed"), {"id": 999, "name": "Elsewhere", "state": "closed"}]},
         ),
+        *everything_else(k),
     ]
     return {
         "users": [ALICE, BOB],
@@ -265,9 +396,25 @@ def jira_bundle(key: str) -> dict[str, Any]:
                 "custom": True,
                 "schema": {"custom": "com.pyxis.greenhopper.jira:gh-lexo-rank"},
             },
+            *(
+                {"id": fid, "name": custom_name(fid, k), "custom": True, "schema": {"type": "any", "custom": kind}}
+                for fid, (_, kind) in CUSTOM.items()
+            ),
         ],
         "statuses": list(STATUS.values()),
-        "projects": [project | {"lead": ALICE, "issueTypes": list(TYPES.values()), "description": "From Jira"}],
+        "projects": [
+            project
+            | {
+                "lead": ALICE,
+                "issueTypes": list(TYPES.values()),
+                "description": "From Jira",
+                "versions": [
+                    {"id": "10200", "name": "1.0", "released": True, "releaseDate": "2024-01-31"},
+                    {"id": "10201", "name": "2.0", "released": False},
+                ],
+                "components": [{"id": "10300", "name": "Backend"}, {"id": "10301", "name": "Frontend"}],
+            }
+        ],
         "boards": [
             {
                 "id": 7,
@@ -350,6 +497,13 @@ def newer_export(key: str) -> dict[str, Any]:
                 )
             ],
         )
+    )
+    nine = next(i for i in bundle["issues"] if i["key"] == f"{key}-9")
+    nine["fields"]["components"].append({"id": "10302", "name": "Mobile"})
+    nine["fields"]["comment"]["comments"].append(comment(40003, DAVE, "Mobile too", "2024-01-31T09:00:00.000+0000"))
+    nine["fields"]["comment"]["total"] = 3
+    nine["changelog"]["histories"].append(
+        history(20192, "2024-01-30T09:00:00.000+0000", DAVE, item("Component", None, None, "10302", "Mobile"))
     )
     sprints = {s["id"]: s for s in bundle["sprints"]}
     sprints[102] |= {"state": "closed", "completeDate": "2024-01-29T17:00:00.000Z"}

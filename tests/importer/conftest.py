@@ -75,7 +75,22 @@ SELECT (SELECT count(*) FROM issues i JOIN projects p ON p.id = i.project_id WHE
        (SELECT count(*) FROM workflow_transitions) AS transitions,
        (SELECT count(*) FROM workflow_schemes) AS schemes,
        (SELECT count(*) FROM saved_filters) AS filters,
-       (SELECT count(*) FROM import_external_ids WHERE source = %(s)s) AS mappings
+       (SELECT count(*) FROM import_external_ids WHERE source = %(s)s) AS mappings,
+       (SELECT count(*) FROM comments c JOIN issues i ON i.id = c.issue_id JOIN projects p ON p.id = i.project_id
+        WHERE p.key = %(k)s) AS comments,
+       (SELECT count(*) FROM issue_links l JOIN issues i ON i.id = l.source_issue_id JOIN projects p
+        ON p.id = i.project_id WHERE p.key = %(k)s) AS links,
+       (SELECT count(*) FROM versions v JOIN projects p ON p.id = v.project_id WHERE p.key = %(k)s) AS versions_,
+       (SELECT max(v.updated_at) FROM versions v JOIN projects p ON p.id = v.project_id WHERE p.key = %(k)s)
+           AS version_updated,
+       (SELECT count(*) FROM components c JOIN projects p ON p.id = c.project_id WHERE p.key = %(k)s) AS components,
+       (SELECT count(*) FROM issue_fix_versions) + (SELECT count(*) FROM issue_affects_versions)
+           + (SELECT count(*) FROM issue_components) AS members,
+       (SELECT count(*) FROM custom_fields) AS custom_fields,
+       (SELECT count(*) FROM custom_field_options) AS options,
+       (SELECT count(*) FROM link_types) AS link_types,
+       (SELECT md5(string_agg(i.custom_fields::text, ',' ORDER BY i.id)) FROM issues i JOIN projects p
+        ON p.id = i.project_id WHERE p.key = %(k)s) AS custom_values
 """
 
 

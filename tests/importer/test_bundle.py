@@ -37,7 +37,7 @@ def test_a_directory_bundle_reports_paths_per_file(tmp_path: Path):
         "users": 2,
         "boards": 1,
         "sprints": 3,
-        "issues": 7,
+        "issues": 10,
     }
     origins = [o.path() for o, _ in bundle.items("issues")]
     assert origins[3] == "issues-1.json: issues[3]" and origins[4] == "issues-2.json: issues[0]"
@@ -115,11 +115,11 @@ def test_the_command_line_imports_a_directory_with_a_progress_bar(database_url, 
     assert "dry run: nothing written" in dry.output
     first = CliRunner().invoke(app, args, env=env)
     assert first.exit_code == 2, first.output
-    assert "4 issues created" in first.output and "3 rejected" in first.output
+    assert "5 issues created" in first.output and "5 rejected" in first.output
     assert "issues-2.json: issues[0].changelog.histories[1].created" in first.output
     again = CliRunner().invoke(app, [*args, "--json"], env=env)
     summary = json.loads(again.output[again.output.index("{") :])
-    assert summary["counts"]["issues_unchanged"] == 4 and "issues_created" not in summary["counts"]
+    assert summary["counts"]["issues_unchanged"] == 5 and "issues_created" not in summary["counts"]
 
 
 async def test_the_api_imports_for_admins_only(admin, make_user, db, key, source):
@@ -129,16 +129,16 @@ async def test_the_api_imports_for_admins_only(admin, make_user, db, key, source
     assert r.status_code == 403
     r = await admin.post("/api/v1/import/jira", json=bundle, params={"source": source, "dry_run": "true"})
     assert r.status_code == 200, r.text
-    assert r.json()["dry_run"] is True and r.json()["counts"]["issues_created"] == 4
+    assert r.json()["dry_run"] is True and r.json()["counts"]["issues_created"] == 5
     assert await one(db, "SELECT count(*) FROM projects WHERE key = %s", key) == 0
     r = await admin.post("/api/v1/import/jira", json=bundle, params={"source": source})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["counts"]["issues_created"] == 4 and body["counts"]["issues_rejected"] == 3
+    assert body["counts"]["issues_created"] == 5 and body["counts"]["issues_rejected"] == 5
     assert {"path": "issues[3].fields.status", "level": "error"}.items() <= body["problems"][0].items()
     before = await footprint(db, key, source)
     again = await admin.post("/api/v1/import/jira", json=bundle, params={"source": source})
-    assert again.json()["counts"]["issues_unchanged"] == 4
+    assert again.json()["counts"]["issues_unchanged"] == 5
     assert await footprint(db, key, source) == before
     runs = await one(db, "SELECT count(*) FROM import_runs WHERE source = %s", source)
     assert runs == 2  # the dry run is not recorded

@@ -48,11 +48,18 @@ async def import_bundle(
     *,
     source: str = "jira",
     batch_size: int = 500,
+    fast: bool | None = False,
     record: bool = True,
     on_total: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import a parsed bundle as `actor` (a system administrator) in the caller's transaction."""
+    """Import a parsed bundle as `actor` (a system administrator) in the caller's transaction.
+
+    `fast`: set the secondary indexes and foreign keys of issues, history, sprint memberships and comments aside
+    while the issues load and rebuild them before returning (tracker/importer/bulk.py; the tables stay locked
+    until the caller commits); None: when the import at least half-fills the issues table again. Off by default
+    here (a request's transaction must not lock the tracker); the command line uses None.
+    """
     require_global_permission(actor)
     check_source(source)
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -67,7 +74,7 @@ async def import_bundle(
         progress(parsed.rejected["issues"])
     await conn.execute(sql.IMPORT_LOCK)
     maps = await MetadataWriter(conn, actor, source, parsed, summary).run()
-    await IssueWriter(conn, actor, source, maps, summary, batch_size).run(parsed.issues, progress)
+    await IssueWriter(conn, actor, source, maps, summary, batch_size, fast).run(parsed.issues, progress)
     summary.seconds = time.perf_counter() - clock
     if record:
         await conn.execute(
@@ -103,10 +110,12 @@ async def run_import(
     username: str = "admin",
     dry_run: bool = False,
     batch_size: int = 500,
+    fast: bool | None = None,
     on_total: Callable[[int], None] | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import a bundle file or directory in one transaction (rolled back for a dry run)."""
+    """Import a bundle file or directory in one transaction (rolled back for a dry run); `fast` as in
+    import_bundle, by default when the import is big relative to what the tracker holds."""
     bundle = path if isinstance(path, Bundle) else load_bundle(path)
     # The parsed export is millions of long-lived objects: the collector would scan them again and again while the
     # import allocates (a third of the parse time). Frozen, they are skipped until the import is done.
@@ -121,6 +130,7 @@ async def run_import(
                     bundle,
                     source=source,
                     batch_size=batch_size,
+                    fast=fast,
                     record=not dry_run,
                     on_total=on_total,
                     progress=progress,

@@ -19,24 +19,34 @@ from typing import Any
 from tracker.importer.bundle import Bundle, Origin
 from tracker.importer.models import (
     CUSTOM_FIELDS,
+    LINK_FIELD,
+    SET_FIELDS,
     History,
     Item,
     JiraBoard,
     JiraColumn,
+    JiraComment,
+    JiraCustomField,
     JiraIssueType,
+    JiraLink,
     JiraProject,
     JiraSprint,
     JiraStatus,
     JiraUser,
+    JiraVersion,
     ParsedIssue,
     Problem,
     Value,
 )
 from tracker.importer.values import (
+    MAX_COMMENT,
     Reject,
     as_object,
+    custom_number,
     date_text,
+    datetime_text,
     label_list,
+    list_text,
     name_text,
     number_text,
     optional_time,
@@ -51,6 +61,36 @@ SPRINT_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-sprint"
 EPIC_LINK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-epic-link"
 RANK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-lexo-rank"
 STORY_POINT_NAMES = ("story points", "story point estimate")
+JIRA_TYPES = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# Jira custom field types (schema.custom) → tracklake field types (tracker/fields/types); others are reported.
+CUSTOM_TYPES = {
+    JIRA_TYPES + "textfield": "text",
+    JIRA_TYPES + "textarea": "textarea",
+    JIRA_TYPES + "float": "number",
+    JIRA_TYPES + "datepicker": "date",
+    JIRA_TYPES + "datetime": "datetime",
+    JIRA_TYPES + "url": "url",
+    JIRA_TYPES + "select": "select",
+    JIRA_TYPES + "radiobuttons": "select",
+    JIRA_TYPES + "multiselect": "multi_select",
+    JIRA_TYPES + "multicheckboxes": "checkbox",
+    JIRA_TYPES + "labels": "labels",
+    JIRA_TYPES + "userpicker": "user",
+    JIRA_TYPES + "multiuserpicker": "multi_user",
+}
+MULTI_KINDS = {"multi_select", "checkbox", "labels", "multi_user"}
+SELECT_KINDS = {"select", "multi_select", "checkbox"}
+# changelog names (and Cloud field ids) of the multi-valued system fields
+SET_FIELD_NAMES = {
+    "fix version": "Fix Version",
+    "fixversions": "Fix Version",
+    "version": "Version",
+    "versions": "Version",
+    "component": "Component",
+    "components": "Component",
+}
+SET_FIELD_KEYS = {"Fix Version": "fixVersions", "Version": "versions", "Component": "components"}
+KEY_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9_]*-[1-9][0-9]{0,8})\b")
 ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-([1-9][0-9]{0,8})$")
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 SYSTEM_FIELDS = {
@@ -96,6 +136,7 @@ class ParsedBundle:
     fields: FieldMap
     problems: list[Problem]
     rejected: dict[str, int]
+    custom: dict[str, JiraCustomField] = field(default_factory=dict)
 
 
 class Parser:
@@ -114,6 +155,8 @@ class Parser:
         self.project_ids: dict[str, str] = {}
         self.bad_projects: dict[str, str] = {}
         self.fields = FieldMap()
+        self.custom: dict[str, JiraCustomField] = {}  # the custom fields brought over (and those reported), by Jira id
+        self.custom_names: dict[str, str] = {}  # lowercase name → Jira id, of those brought over
         self.canonical: dict[tuple[Any, Any, Any], str | None] = {}
         self.here: Origin | None = None  # the item being read: helpers report paths relative to it
 
@@ -247,6 +290,12 @@ class Parser:
                 self.fields.rank.append(f["id"])
             elif name in STORY_POINT_NAMES:
                 self.fields.story_points.append(f["id"])
+            elif isinstance(custom, str) and f["id"] not in self.custom:
+                label = str(f.get("name") or f["id"]).strip()[:255] or f["id"]
+                kind = CUSTOM_TYPES.get(custom)
+                self.custom[f["id"]] = JiraCustomField(f["id"], label, custom, kind)
+                if kind is not None:
+                    self.custom_names.setdefault(label.lower(), f["id"])
         found = (("Story Points", self.fields.story_points), ("Sprint", self.fields.sprint))
         missing = [name for name, ids in found if not ids]
         if self.bundle.count("issues") and missing:
@@ -298,6 +347,15 @@ class Parser:
                 for n, t in enumerate(types):
                     name_lower = self.issue_type(t, f".issueTypes[{n}]")
                     project.issue_types.append(self.types[name_lower].name)
+                for section, read in (("versions", self.versions), ("components", self.components)):
+                    listed = p.get(section)
+                    if listed is not None:
+                        try:
+                            read(project, listed, f".{section}")
+                        except Reject as exc:  # the project stays; its list is reported and left out
+                            self.problem(
+                                origin.path(exc.suffix), f"{exc.message}; the {section} are left out", "warning"
+                            )
                 if key in self.projects:
                     self.problem(origin.path(), f"project {key} appears twice; the first is used", "warning")
                     continue
@@ -450,6 +508,14 @@ class Parser:
             found = "parent"
         elif name in SYSTEM_FIELDS and (field_type or "jira") == "jira":
             found = name
+        elif name in SET_FIELD_NAMES and (field_type or "jira") == "jira":
+            found = SET_FIELD_NAMES[name]
+        elif name == "link" and (field_type or "jira") == "jira":
+            found = LINK_FIELD
+        elif field_id in self.custom and self.custom[field_id].kind is not None:
+            found = field_id
+        elif field_type == "custom" and name in self.custom_names:
+            found = self.custom_names[name]
         self.canonical[memo_key] = found
         return found
 
@@ -473,7 +539,209 @@ class Parser:
             return sprint_ids(raw if raw is not None else string, "")
         if name == "parent":
             return string.strip() if string and ISSUE_KEY.match(string.strip()) else None
+        if name in SET_FIELDS:  # one version or component added (`to`) or removed (`from`), by name
+            member = string.strip() if isinstance(string, str) and string.strip() else None
+            if member is not None and len(member) > 255:
+                raise Reject("String", "a name of at most 255 characters")
+            return member
+        if name == LINK_FIELD:  # the other issue's key
+            if isinstance(raw, str) and ISSUE_KEY.match(raw.strip()):
+                return raw.strip()
+            match = KEY_IN_TEXT.search(string) if isinstance(string, str) else None
+            return match.group(1) if match else None
+        custom = self.custom.get(name)
+        if custom is not None:
+            return self.custom_change(custom, raw, string)
         return None
+
+    # -- custom fields ------------------------------------------------------------------------------------------
+
+    def option(self, f: JiraCustomField, value: Any, where: str) -> str:
+        """An option of a select-like field by its value (registered on first sight)."""
+        if isinstance(value, dict):
+            value = value.get("value", value.get("name"))
+        text = name_text(value)
+        if text is None or len(text) > 255:
+            raise Reject(where, "an option needs a value of 1-255 characters")
+        return f.options.setdefault(text.lower(), text)
+
+    def custom_current(self, f: JiraCustomField, raw: Any, where: str) -> Value:
+        """A custom field's current value as a search result holds it, in Jira space (None when empty)."""
+        if raw is None or raw == "" or raw == []:
+            return None
+        kind = f.kind
+        value: Value
+        if kind in ("text", "textarea", "url"):
+            value = self.custom_text(f, text_value(raw, where), where)
+        elif kind == "number":
+            value = custom_number(raw, where)
+        elif kind == "date":
+            value = date_text(raw, where)
+        elif kind == "datetime":
+            value = datetime_text(raw, where)
+        elif kind == "select":
+            value = self.option(f, raw, where)
+        elif kind in ("multi_select", "checkbox"):
+            if not isinstance(raw, list):
+                raise Reject(where, "must be a list of options")
+            value = tuple(dict.fromkeys(self.option(f, v, f"{where}[{n}]") for n, v in enumerate(raw)))
+        elif kind == "labels":
+            value = label_list(raw, where) or None
+        elif kind == "user":
+            value = self.user(raw, where)
+        elif kind == "multi_user":
+            if not isinstance(raw, list):
+                raise Reject(where, "must be a list of users")
+            value = tuple(dict.fromkeys(u for n, v in enumerate(raw) if (u := self.user(v, f"{where}[{n}]"))))
+        else:  # pragma: no cover - only mapped kinds get here
+            value = None
+        if value is not None and value != ():
+            f.used = True
+            return value
+        return None
+
+    def custom_text(self, f: JiraCustomField, value: str | None, where: str) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if f.kind == "text" and (len(value) > 255 or "\n" in value or "\r" in value):
+            raise Reject(where, f"{f.name} is a one-line text field of at most 255 characters")
+        if len(value) > (2048 if f.kind == "url" else 32767):
+            raise Reject(where, f"{f.name}: the text is too long")
+        return value
+
+    def custom_change(self, f: JiraCustomField, raw: Any, string: str | None) -> Value:
+        """One side of a changelog item of a custom field (Jira writes ids in from/to, names in the strings)."""
+        f.used = True
+        kind = f.kind
+        if kind in ("text", "textarea", "url"):
+            return self.custom_text(f, text_value(string, ""), "String")
+        if kind == "number":
+            return custom_number(raw if raw not in (None, "") else string, "")
+        if kind == "date":
+            return date_text(raw if raw not in (None, "") else string, "")
+        if kind == "datetime":
+            return datetime_text(raw if raw not in (None, "") else string, "")
+        if kind == "select":
+            return self.option(f, string, "String") if name_text(string) else None
+        if kind in ("multi_select", "checkbox"):
+            names = list_text(string)
+            return tuple(dict.fromkeys(self.option(f, n, "String") for n in names)) or None
+        if kind == "labels":
+            return tuple(dict.fromkeys(string.split())) if string and string.strip() else None
+        if kind == "user":
+            return None if raw in (None, "") else self.user_ref(str(raw), string)
+        if kind == "multi_user":
+            refs, shown = list_text(raw), list_text(string)
+            named = [self.user_ref(r, shown[n] if len(shown) == len(refs) else None) for n, r in enumerate(refs)]
+            return tuple(dict.fromkeys(named)) or None
+        return None
+
+    # -- versions, components, links, comments -------------------------------------------------------------------
+
+    def versions(self, project: JiraProject, raw: Any, where: str) -> tuple[str, ...]:
+        """Version objects (a project's, or an issue's fixVersions / versions): their names, each registered."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise Reject(where, "must be a list of versions")
+        names: dict[str, str] = {}
+        for n, v in enumerate(raw):
+            name = name_text(v.get("name")) if isinstance(v, dict) else None
+            if name is None or len(name) > 255:
+                raise Reject(f"{where}[{n}].name", "a version needs a name of 1-255 characters")
+            assert isinstance(v, dict)
+            version = project.versions.setdefault(name.lower(), JiraVersion(name))
+            if not version.listed:
+                version.listed = True
+                version.released = v.get("released") is True
+                version.archived = v.get("archived") is True
+                version.release_date = date_text(v.get("releaseDate"), f"{where}[{n}].releaseDate")
+                version.description = v["description"][:32767] if isinstance(v.get("description"), str) else ""
+            names.setdefault(name.lower(), version.name)
+        return tuple(names.values())
+
+    def components(self, project: JiraProject, raw: Any, where: str) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise Reject(where, "must be a list of components")
+        names: dict[str, str] = {}
+        for n, c in enumerate(raw):
+            name = name_text(c.get("name")) if isinstance(c, dict) else None
+            if name is None or len(name) > 255:
+                raise Reject(f"{where}[{n}].name", "a component needs a name of 1-255 characters")
+            names.setdefault(name.lower(), project.components.setdefault(name.lower(), name))
+        return tuple(names.values())
+
+    def links(self, fields: Mapping[str, Any], key: str) -> list[JiraLink]:
+        """The issue's links (`fields.issuelinks`), each as source <outward> target."""
+        raw = fields.get("issuelinks")
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise Reject(".fields.issuelinks", "must be a list of issue links")
+        out: list[JiraLink] = []
+        for n, link in enumerate(raw):
+            where = f".fields.issuelinks[{n}]"
+            if not isinstance(link, dict):
+                raise Reject(where, "must be an issue link object")
+            kind = link.get("type")
+            name = name_text(kind.get("name")) if isinstance(kind, dict) else None
+            if name is None or not isinstance(kind, dict):
+                raise Reject(f"{where}.type", "a link needs a type with a name")
+            outward = name_text(kind.get("outward")) or name
+            inward = name_text(kind.get("inward")) or outward
+            if isinstance(link.get("outwardIssue"), dict):
+                side, other = ".outwardIssue", link["outwardIssue"].get("key")
+            elif isinstance(link.get("inwardIssue"), dict):
+                side, other = ".inwardIssue", link["inwardIssue"].get("key")
+            else:
+                raise Reject(where, "a link needs an inwardIssue or an outwardIssue")
+            if not isinstance(other, str) or not ISSUE_KEY.match(other):
+                raise Reject(f"{where}{side}.key", f"'{other}' is not an issue key")
+            if other == key:
+                raise Reject(f"{where}{side}.key", "an issue cannot be linked to itself")
+            source, target = (key, other) if side == ".outwardIssue" else (other, key)
+            out.append(JiraLink(name[:255], outward[:255], inward[:255], source, target, where))
+        return out
+
+    def comments(self, origin: Origin, fields: Mapping[str, Any]) -> list[JiraComment]:
+        """The issue's comments (`fields.comment.comments`), each checked."""
+        block = fields.get("comment")
+        if block is None:
+            return []
+        raw = block.get("comments", []) if isinstance(block, dict) else block
+        if not isinstance(raw, list):
+            raise Reject(".fields.comment.comments", "must be a list of comments")
+        out: list[JiraComment] = []
+        seen: set[str] = set()
+        for n, c in enumerate(raw):
+            where = f".fields.comment.comments[{n}]"
+            if not isinstance(c, dict):
+                raise Reject(where, "must be a comment object")
+            cid = c.get("id")
+            if isinstance(cid, bool) or not isinstance(cid, SCALARS) or not str(cid).strip():
+                raise Reject(f"{where}.id", "a comment needs its Jira id")
+            if str(cid) in seen:
+                raise Reject(f"{where}.id", f"comment {cid} appears twice")
+            seen.add(str(cid))
+            body = text_value(c.get("body"), f"{where}.body")
+            if body is None or not body.strip():
+                raise Reject(f"{where}.body", "a comment needs a body")
+            if len(body) > MAX_COMMENT:
+                raise Reject(f"{where}.body", f"a comment is at most {MAX_COMMENT} characters")
+            created = parse_time(c.get("created"), f"{where}.created")
+            updated = optional_time(c.get("updated"), f"{where}.updated") or created
+            author = self.user(c["author"], f"{where}.author") if c.get("author") else None
+            out.append(JiraComment(str(cid).strip(), author, body, created, max(created, updated)))
+        total = block.get("total") if isinstance(block, dict) else None
+        if isinstance(total, int) and total > len(raw):
+            self.problem(
+                origin.path(".fields.comment"),
+                f"the export holds {len(raw)} of {total} comments: only those are imported",
+                "warning",
+            )
+        return out
 
     def history(self, h: Any, issue_id: str, n: int) -> History:
         """One changelog entry; a Reject's suffix is relative to the entry (`.items[0].to`)."""
@@ -509,7 +777,7 @@ class Parser:
                 after = item_value(name, it.get("to"), after_s)
             except Reject as exc:
                 raise Reject(f".items[{k}]{side}{exc.suffix}", exc.message) from None
-            field_type = "custom" if name in CUSTOM_FIELDS else "jira"
+            field_type = "custom" if name in CUSTOM_FIELDS or name in self.custom else "jira"
             items.append(Item(name, field_type, before, after, before_s, after_s))
         # Jira gives every history an id; a derived one keeps re-imports idempotent when an export lacks it
         return History(external_id or f"{issue_id}@{created.isoformat()}#{n}", created, author, items)
@@ -556,6 +824,14 @@ class Parser:
         if parent_key is not None and (not isinstance(parent_key, str) or not ISSUE_KEY.match(parent_key)):
             raise Reject(".fields.parent", f"'{parent_key}' is not an issue key")
         values["parent"] = parent_key
+        values["Fix Version"] = self.versions(project, fields.get("fixVersions"), ".fields.fixVersions")
+        values["Version"] = self.versions(project, fields.get("versions"), ".fields.versions")
+        values["Component"] = self.components(project, fields.get("components"), ".fields.components")
+        for fid, f in self.custom.items():
+            if f.kind is not None:
+                values[fid] = self.custom_current(f, fields.get(fid), f".fields.{fid}")
+            elif fields.get(fid) not in (None, "", []):
+                f.used = True
         return values
 
     def issue(self, origin: Origin, obj: Any) -> ParsedIssue:
@@ -578,6 +854,8 @@ class Parser:
         project = self.project(match.group(1), project_obj, ".fields.project")
         created = parse_time(fields.get("created"), ".fields.created")
         current = self.current(fields, project)
+        comments = self.comments(origin, fields)
+        links = self.links(fields, key)
         changelog = obj.get("changelog") or {}
         if not isinstance(changelog, dict) or not isinstance(changelog.get("histories", []), list):
             raise Reject(".changelog.histories", "must be a list of histories")
@@ -610,12 +888,14 @@ class Parser:
             project.key,
             int(match.group(2)),
             created,
-            max([updated, created, *(h.created for h in histories)]),
+            max([updated, created, *(h.created for h in histories), *(c.updated for c in comments)]),
             resolved if current["resolution"] is not None else None,
             current,
             initial,
             histories,
             rank,
+            comments,
+            links,
         )
         self.observe(project, issue)
         return issue
@@ -626,7 +906,17 @@ class Parser:
         broken: list[str] = []
         for h in reversed(histories):
             for item in reversed(h.items):
-                if not item.mapped:
+                if not item.mapped or item.field == LINK_FIELD:
+                    continue
+                if item.field in SET_FIELDS:  # one value added or removed
+                    values, after = state[item.field], (item.after or "").lower()
+                    if item.after is not None and after not in {v.lower() for v in values}:
+                        if item.field not in broken:
+                            broken.append(item.field)
+                    kept = tuple(v for v in values if v.lower() != after)
+                    if item.before is not None and item.before.lower() not in {v.lower() for v in kept}:
+                        kept += (item.before,)
+                    state[item.field] = kept
                     continue
                 if not same(item.field, item.after, state[item.field]) and item.field not in broken:
                     broken.append(item.field)
@@ -654,6 +944,16 @@ class Parser:
                     if item.before is not None and item.after is not None and item.before != item.after:
                         project.moves.add((item.before, item.after))
         project.statuses.setdefault(issue.current["status"])
+        for h in issue.histories:
+            for item in h.items:
+                if item.field in SET_FIELDS and item.mapped:
+                    for name in (item.before, item.after):
+                        if name is None:
+                            continue
+                        if item.field == "Component":
+                            project.components.setdefault(name.lower(), name)
+                        else:
+                            project.versions.setdefault(name.lower(), JiraVersion(name))
 
     def read_issues(self) -> list[ParsedIssue]:
         by_id: dict[str, int] = {}
@@ -696,6 +996,14 @@ class Parser:
         boards = self.read_boards()
         sprints = self.read_sprints(boards)
         issues = self.read_issues()
+        for f in self.custom.values():
+            if f.kind is None and f.used:
+                self.problem(
+                    "fields",
+                    f"custom field '{f.name}' ({f.id}) is of type {f.schema}, which tracklake has no counterpart "
+                    "for: its values are left out and its changes kept as text in history",
+                    "warning",
+                )
         return ParsedBundle(
             self.users,
             self.statuses,
@@ -707,6 +1015,7 @@ class Parser:
             self.fields,
             self.problems,
             self.rejected,
+            self.custom,
         )
 
 

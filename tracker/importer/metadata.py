@@ -20,13 +20,14 @@ from tracker.accounts.models import Actor
 from tracker.agile import boards as agile_boards
 from tracker.agile import filters as agile_filters
 from tracker.agile import sprints as agile_sprints
-from tracker.agile.cache import board_scope
+from tracker.agile.cache import board_scope, meta_scope
 from tracker.agile.common import now, record_agile_event, touch
-from tracker.db import Conn, fetch_all, fetch_one
+from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import TrackerError
+from tracker.fields import actions as field_actions
 from tracker.importer import repository as sql
-from tracker.importer.jira import ParsedBundle
-from tracker.importer.models import ImportSummary, JiraBoard, JiraProject, JiraSprint, Problem
+from tracker.importer.jira import SELECT_KINDS, ParsedBundle
+from tracker.importer.models import ImportSummary, JiraBoard, JiraCustomField, JiraProject, JiraSprint, Problem
 from tracker.projects.actions import do_create_project
 from tracker.workflows import admin as workflow_admin
 from tracker.workflows.definitions import load_workflow
@@ -35,6 +36,17 @@ CATEGORY_ORDER = {"todo": 0, "in_progress": 1, "done": 2}
 USERNAME_CHARS = re.compile(r"[^a-z0-9._-]+")
 # The importing actor stands in for a missing reporter (tracklake requires one).
 ACTOR_REF = "\x00actor"
+
+
+@dataclass(slots=True)
+class CustomMap:
+    """A Jira custom field → the tracklake custom field it became."""
+
+    id: int
+    key: str  # customfield_<id>: where issues.custom_fields holds its value
+    name: str
+    kind: str
+    options: dict[str, tuple[int, str]]  # lowercase value → (option id, value)
 
 
 @dataclass
@@ -49,6 +61,11 @@ class Maps:
     projects: dict[str, int] = field(default_factory=dict)
     boards: dict[str, int] = field(default_factory=dict)
     sprints: dict[str, tuple[int, str]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # (project key, lower name)
+    components: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    custom: dict[str, CustomMap] = field(default_factory=dict)  # by Jira field id
+    link_types: dict[str, tuple[int, bool]] = field(default_factory=dict)  # lower name → (id, symmetric)
+    custom_names: dict[str, str] = field(default_factory=dict)  # Jira field id → name, of every custom field
 
 
 def normalize_username(wanted: str) -> str:
@@ -111,6 +128,15 @@ class MetadataWriter:
             await self.board(board)
         for sprint in self.parsed.sprints:
             await self.sprint(sprint)
+        for project in self.parsed.projects.values():
+            await self.versions_and_components(project)
+        for custom in self.parsed.custom.values():
+            if custom.kind is not None and custom.used:
+                await self.custom_field(custom)
+            elif custom.used:
+                self.summary.counts["custom_fields_skipped"] += 1
+        await self.link_types()
+        self.maps.custom_names = {f.id: f.name for f in self.parsed.custom.values()}
         return self.maps
 
     # -- users and named metadata ---------------------------------------------------------------------------------
@@ -359,6 +385,133 @@ class MetadataWriter:
         if view.get("draft") is not None:
             await workflow_admin.do_publish_workflow(self.conn, self.actor, wf_id, None)
         self.summary.counts["workflows_updated"] += 1
+
+    # -- versions, components, custom fields, link types ----------------------------------------------------------
+
+    async def versions_and_components(self, project: JiraProject) -> None:
+        """A project's versions and components, by name: created when missing, release state kept up to date."""
+        project_id = self.maps.projects.get(project.key)
+        if project_id is None or not (project.versions or project.components):
+            return
+        changed = False
+        at = now()
+        if project.versions:
+            have = {
+                r["name"].lower(): r
+                for r in await fetch_all(self.conn, sql.SELECT_PROJECT_VERSIONS, {"project_id": project_id})
+            }
+            for lower, v in project.versions.items():
+                row = have.get(lower)
+                # a version only the changelog names was deleted in Jira: kept archived, so history can name it
+                archived = v.archived or not v.listed
+                if row is None:
+                    params = {
+                        "project_id": project_id, "name": v.name, "description": v.description,
+                        "release_date": v.release_date, "released": v.released, "archived": archived, "now": at,
+                    }  # fmt: skip
+                    version_id = await fetch_val(self.conn, sql.INSERT_VERSION, params)
+                    self.maps.versions[(project.key, lower)] = (version_id, v.name)
+                    self.summary.counts["versions_created"] += 1
+                    changed = True
+                    continue
+                release = row["release_date"].isoformat() if row["release_date"] else None
+                if v.listed and (row["released"], release, row["archived"]) != (v.released, v.release_date, archived):
+                    await self.conn.execute(
+                        sql.UPDATE_VERSION,
+                        {
+                            "id": row["id"],
+                            "released": v.released,
+                            "release_date": v.release_date,
+                            "archived": archived,
+                            "now": at,
+                        },
+                    )
+                    self.summary.counts["versions_updated"] += 1
+                    changed = True
+                self.maps.versions[(project.key, lower)] = (row["id"], row["name"])
+        if project.components:
+            have = {
+                r["name"].lower(): r
+                for r in await fetch_all(self.conn, sql.SELECT_PROJECT_COMPONENTS, {"project_id": project_id})
+            }
+            for lower, name in project.components.items():
+                row = have.get(lower)
+                if row is None:
+                    component_id = await fetch_val(
+                        self.conn, sql.INSERT_COMPONENT, {"project_id": project_id, "name": name, "now": at}
+                    )
+                    self.maps.components[(project.key, lower)] = (component_id, name)
+                    self.summary.counts["components_created"] += 1
+                    changed = True
+                else:
+                    self.maps.components[(project.key, lower)] = (row["id"], row["name"])
+        if changed:
+            await touch(self.conn, meta_scope(project_id))
+
+    async def custom_field(self, custom: JiraCustomField) -> None:
+        """A Jira custom field as a typed tracklake field: the live field of that name and type, else a new one."""
+        where = f"fields: {custom.id}"
+        existing = {d.name.lower(): d for d in await field_actions.list_fields(self.conn)}
+        definition = existing.get(custom.name.lower())
+        try:
+            async with self.conn.transaction():
+                if definition is None:
+                    data: dict[str, Any] = {
+                        "name": custom.name,
+                        "type": custom.kind,
+                        "description": f"Imported from {self.source} ({custom.id}).",
+                    }
+                    if custom.kind in SELECT_KINDS:
+                        data["options"] = list(custom.options.values())
+                    definition = await field_actions.do_create_field(self.conn, self.actor, data)
+                    self.summary.counts["custom_fields_created"] += 1
+                elif definition.type != custom.kind:
+                    self.problem(
+                        where,
+                        f"a custom field called '{definition.name}' exists with type {definition.type}, not "
+                        f"{custom.kind}: the values of {custom.id} are left out and its changes kept as text",
+                        "warning",
+                    )
+                    return
+                else:
+                    have = {o.value.lower() for o in definition.options if o.parent_id is None}
+                    for lower, value in custom.options.items():
+                        if lower not in have:
+                            definition = await field_actions.do_add_option(
+                                self.conn, self.actor, definition.id, {"value": value}
+                            )
+                            self.summary.counts["custom_field_options_created"] += 1
+        except TrackerError as exc:
+            self.problem(
+                where,
+                f"custom field '{custom.name}' could not be imported: {exc.message} {exc.errors or ''}".strip()
+                + "; its values are left out and its changes kept as text",
+                "warning",
+            )
+            return
+        options = {o.value.lower(): (o.id, o.value) for o in definition.options if o.parent_id is None}
+        self.maps.custom[custom.id] = CustomMap(
+            definition.id, definition.key, definition.name, custom.kind or "", options
+        )
+
+    async def link_types(self) -> None:
+        """The link types the issues' links use, by name (Jira's own four exist already); created when missing."""
+        wanted = {link.type_name.lower(): link for i in self.parsed.issues for link in i.links}
+        if not wanted:
+            return
+        for r in await fetch_all(self.conn, sql.SELECT_LINK_TYPES):
+            self.maps.link_types[r["name"].lower()] = (r["id"], r["outward"] == r["inward"])
+        for lower, link in wanted.items():
+            if lower in self.maps.link_types:
+                continue
+            row = await fetch_one(
+                self.conn,
+                sql.INSERT_LINK_TYPE,
+                {"name": link.type_name, "outward": link.outward, "inward": link.inward},
+            )
+            assert row is not None
+            self.maps.link_types[lower] = (row["id"], row["outward"] == row["inward"])
+            self.summary.counts["link_types_created"] += 1
 
     # -- boards and sprints ---------------------------------------------------------------------------------------
 

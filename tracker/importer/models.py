@@ -31,6 +31,11 @@ FIELDS = (
     "Sprint",
 )
 CUSTOM_FIELDS = frozenset({"Story Points", "Sprint"})
+# Multi-valued system fields whose changelog items add or remove one value each (as tracklake's own history does):
+# values in Jira space are tuples of names.
+SET_FIELDS = ("Fix Version", "Version", "Component")
+LINK_FIELD = "Link"
+COMMENT_FIELD = "comment"
 
 # A field value in Jira space: text, a tuple of labels, a frozenset of Jira sprint ids, or None.
 Value = Any
@@ -107,6 +112,51 @@ class JiraProject:
     statuses: dict[str, None] = field(default_factory=dict)  # status names (lower) in first-seen order
     moves: set[tuple[str, str]] = field(default_factory=set)
     initial: Counter[str] = field(default_factory=Counter)
+    versions: dict[str, JiraVersion] = field(default_factory=dict)  # lowercase name → version
+    components: dict[str, str] = field(default_factory=dict)  # lowercase name → name
+
+
+@dataclass(slots=True)
+class JiraVersion:
+    name: str
+    released: bool = False
+    release_date: str | None = None  # ISO date
+    archived: bool = False
+    description: str = ""
+    listed: bool = False  # seen in the project or on an issue, not only in a changelog
+
+
+@dataclass(slots=True)
+class JiraCustomField:
+    """A Jira custom field the import brings over as a typed tracklake custom field (`kind`), or reports."""
+
+    id: str  # customfield_10050
+    name: str
+    schema: str  # Jira's schema.custom
+    kind: str | None  # the tracklake field type, None when Jira's type has no counterpart
+    options: dict[str, str] = field(default_factory=dict)  # select kinds: lowercase value → value, in seen order
+    used: bool = False  # some issue holds a value or a change of it
+
+
+@dataclass(slots=True)
+class JiraLink:
+    """`source` <outward> `target` (A blocks B), as one issue of the pair lists it; `suffix` is where."""
+
+    type_name: str
+    outward: str
+    inward: str
+    source: str  # issue keys
+    target: str
+    suffix: str
+
+
+@dataclass(slots=True)
+class JiraComment:
+    external_id: str
+    author: str | None  # JiraUser.external_id
+    body: str
+    created: datetime
+    updated: datetime
 
 
 @dataclass(slots=True)
@@ -179,3 +229,5 @@ class ParsedIssue:
     initial: dict[str, Value]
     histories: list[History]
     rank: str | None = None
+    comments: list[JiraComment] = field(default_factory=list)
+    links: list[JiraLink] = field(default_factory=list)

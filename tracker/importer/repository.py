@@ -79,10 +79,12 @@ SELECT_CHANGE_IDS = """
 SELECT issue_id, array_agg(DISTINCT change_id::text) AS change_ids FROM issue_history
 WHERE issue_id = ANY(%(ids)s::bigint[]) GROUP BY issue_id
 """
+COUNT_ISSUES = "SELECT count(*) FROM issues"
 NEXT_ISSUE_IDS = "SELECT nextval('issues_id_seq') AS id FROM generate_series(1, %(n)s)"
 COPY_ISSUES = """
 COPY issues (id, project_id, number, key, issue_type_id, priority_id, status_id, resolution_id, summary, description,
-             assignee_id, reporter_id, labels, due_date, story_points, created_at, updated_at, resolved_at, version)
+             assignee_id, reporter_id, labels, due_date, story_points, created_at, updated_at, resolved_at, version,
+             custom_fields)
 FROM STDIN
 """
 UPDATE_ISSUE = """
@@ -90,7 +92,8 @@ UPDATE issues SET issue_type_id = %(issue_type_id)s, priority_id = %(priority_id
                   resolution_id = %(resolution_id)s, summary = %(summary)s, description = %(description)s,
                   assignee_id = %(assignee_id)s, reporter_id = %(reporter_id)s, labels = %(labels)s,
                   due_date = %(due_date)s, story_points = %(story_points)s, updated_at = %(updated_at)s,
-                  resolved_at = %(resolved_at)s, version = %(version)s
+                  resolved_at = %(resolved_at)s, version = %(version)s,
+                  custom_fields = (custom_fields - %(imported_fields)s::text[]) || %(custom_fields)s
 WHERE id = %(id)s
 """
 COPY_HISTORY = """
@@ -112,6 +115,58 @@ BUMP_ISSUE_SEQ = """
 UPDATE projects p SET issue_seq = m.top
 FROM (SELECT project_id, max(number) AS top FROM issues WHERE project_id = ANY(%(ids)s::bigint[]) GROUP BY project_id) m
 WHERE p.id = m.project_id AND p.issue_seq < m.top
+"""
+
+SELECT_PROJECT_VERSIONS = (
+    "SELECT id, name, released, release_date, archived FROM versions WHERE project_id = %(project_id)s ORDER BY id"
+)
+INSERT_VERSION = """
+INSERT INTO versions (project_id, name, description, release_date, released, archived, sequence, created_at, updated_at)
+VALUES (%(project_id)s, %(name)s, %(description)s, %(release_date)s::date, %(released)s, %(archived)s,
+        (SELECT coalesce(max(sequence), 0) + 1 FROM versions WHERE project_id = %(project_id)s), %(now)s, %(now)s)
+RETURNING id
+"""
+UPDATE_VERSION = """
+UPDATE versions SET released = %(released)s, release_date = %(release_date)s::date, archived = %(archived)s,
+                    updated_at = %(now)s
+WHERE id = %(id)s
+"""
+SELECT_PROJECT_COMPONENTS = "SELECT id, name FROM components WHERE project_id = %(project_id)s ORDER BY id"
+INSERT_COMPONENT = """
+INSERT INTO components (project_id, name, created_at, updated_at) VALUES (%(project_id)s, %(name)s, %(now)s, %(now)s)
+RETURNING id
+"""
+SELECT_LINK_TYPES = "SELECT id, name, outward, inward FROM link_types"
+INSERT_LINK_TYPE = """
+INSERT INTO link_types (name, outward, inward) VALUES (%(name)s, %(outward)s, %(inward)s) RETURNING id, name, outward, inward
+"""
+
+NEXT_COMMENT_IDS = "SELECT nextval('comments_id_seq') AS id FROM generate_series(1, %(n)s)"
+COPY_COMMENTS = "COPY comments (id, issue_id, author_id, body, created_at, updated_at) FROM STDIN"
+DELETE_ISSUE_MEMBERS = {
+    table: f"DELETE FROM {table} WHERE issue_id = ANY(%(ids)s::bigint[])"
+    for table in ("issue_fix_versions", "issue_affects_versions", "issue_components")
+}
+COPY_MEMBERS = {
+    "issue_fix_versions": "COPY issue_fix_versions (issue_id, version_id) FROM STDIN",
+    "issue_affects_versions": "COPY issue_affects_versions (issue_id, version_id) FROM STDIN",
+    "issue_components": "COPY issue_components (issue_id, component_id) FROM STDIN",
+}
+# Issues imported from this source before, by key: the other ends of links.
+SELECT_IMPORTED_BY_KEYS = """
+SELECT i.id, i.key FROM issues i
+JOIN import_external_ids m ON m.source = %(source)s AND m.kind = 'issue' AND m.local_id = i.id
+WHERE i.key = ANY(%(keys)s::text[])
+"""
+# A link exists once per type and pair (both directions for a symmetric type like 'relates to').
+INSERT_LINKS = """
+INSERT INTO issue_links (link_type_id, source_issue_id, target_issue_id, created_at, created_by)
+SELECT x.t, x.s, x.g, x.at, x.by
+FROM unnest(%(types)s::bigint[], %(sources)s::bigint[], %(targets)s::bigint[], %(symmetric)s::boolean[],
+            %(at)s::timestamptz[], %(by)s::bigint[]) AS x(t, s, g, sym, at, by)
+WHERE NOT EXISTS (SELECT 1 FROM issue_links l WHERE l.link_type_id = x.t AND x.sym
+                  AND l.source_issue_id = x.g AND l.target_issue_id = x.s)
+ON CONFLICT (link_type_id, source_issue_id, target_issue_id) DO NOTHING
 """
 
 INSERT_RUN = """

@@ -15,6 +15,9 @@ from tracker.issues.models import format_number
 
 SPRINT_IN_TEXT = re.compile(r"\bid=(\d+)")
 MAX_SP = Decimal("100000000")
+MAX_NUMBER = Decimal("1e15")  # tracklake's number fields (tracker/fields/types/number.py)
+MAX_COMMENT = 32767
+DATETIME_STORED = "%Y-%m-%dT%H:%M:%SZ"  # tracker/fields/types/datetime.py
 
 
 class Reject(Exception):
@@ -65,6 +68,45 @@ def number_text(value: Any, where: str) -> str | None:
     if not number.is_finite() or number < 0 or number >= MAX_SP:
         raise Reject(where, "must be a number between 0 and 99999999.99")
     return format_number(number.quantize(Decimal("0.01")))
+
+
+def custom_number(value: Any, where: str) -> str | None:
+    """A number field's value as text ('3', '2.5'); None when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Reject(where, "must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise Reject(where, f"'{str(value)[:40]}' is not a number") from None
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
+        raise Reject(where, "must be a finite number below 10^15")
+    return format_number(number)
+
+
+def datetime_text(value: Any, where: str) -> str | None:
+    """A date-time field's value as tracklake stores it (UTC, `2024-01-15T10:20:30Z`); None when empty."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise Reject(where, "a date-time like 2024-01-15T10:20:30.000+0000 is required")
+    text = value.strip().replace(" ", "T", 1).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise Reject(where, f"'{value[:40]}' is not a date-time like 2024-01-15T10:20:30.000+0000") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).strftime(DATETIME_STORED)
+
+
+def list_text(value: Any) -> list[str]:
+    """The items of a changelog list value: '[a, b]', 'a,b' or 'a, b'."""
+    if value is None:
+        return []
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def sprint_ids(value: Any, where: str) -> frozenset[str]:
@@ -141,6 +183,8 @@ def same(field_name: str, a: Any, b: Any) -> bool:
     """Whether two values of a field are the same (labels in any order)."""
     if field_name == "labels":
         return sorted(a or ()) == sorted(b or ())
+    if isinstance(a, tuple) or isinstance(b, tuple):  # versions, components, multi-valued fields: sets of names
+        return sorted(str(v).lower() for v in a or ()) == sorted(str(v).lower() for v in b or ())
     if field_name in ("summary", "description"):
         return (a or "").strip() == (b or "").strip()
     return bool(a == b)
