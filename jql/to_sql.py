@@ -5,16 +5,18 @@ The caller's browse scope is a required argument and is added by the compiler to
 to every sub-query over `issues`. History operators become correlated EXISTS over `issue_history`.
 
 Full-text search profile (`~`), identical on both engines for plain words:
-* PostgreSQL: `to_tsvector('simple', doc) @@ to_tsquery('simple', 'w1' & 'w2' & 'pre':*)` (the 'simple'
-  configuration: lower-casing, no stemming, no stop words in documents). Fields with a `TextIndex`
+* PostgreSQL: `to_tsvector('simple', search_words(doc)) @@ to_tsquery('simple', 'w1' & 'w2' & 'pre':*)` (the
+  'simple' configuration: lower-casing, no stemming, no stop words in documents; `search_words` turns
+  punctuation into spaces first, so the parser reads a document's words alone, as it reads the query's).
+  Fields with a `TextIndex`
   (summary, description, comment, text) match positively through its maintained side table, one row
   per document with a weight per part, and its one GIN index (migrations/0013_search_documents.sql):
   `EXISTS (… d.document @@ to_tsquery('simple', 'w1':A & 'pre':*A))`;
 * DuckDB: the document lower-cased and split on non-alphanumerics, every term present
   (`list_has_all`), prefixes by regular expression.
 Query words are split the same way and Jira's stop words are dropped before either engine sees them.
-Known differences: PostgreSQL's parser keeps e-mail addresses, URLs, host names, file paths and
-numbers with dots as single tokens ('1.5', 'a.b'), where DuckDB splits them; neither engine stems.
+Neither engine stems. Known difference: PostgreSQL's parser splits a word like '77e2f9' into the number
+'77e2' and 'f9' on both sides, so such words match as a phrase there and as one word in DuckDB.
 """
 
 from __future__ import annotations
@@ -411,7 +413,8 @@ class SqlCompiler(HistorySql):
 
     def _text_match(self, document: exp.Expr, node: TextCondition) -> exp.Expr:
         if self.pg:
-            vector = exp.Anonymous(this="TO_TSVECTOR", expressions=[exp.Literal.string(TS_CONFIG), document])
+            words = exp.Anonymous(this="SEARCH_WORDS", expressions=[document])
+            vector = exp.Anonymous(this="TO_TSVECTOR", expressions=[exp.Literal.string(TS_CONFIG), words])
             return exp.MatchAgainst(this=self._tsquery(node), expressions=[vector])
         lowered = exp.Lower(this=document)
         parts: list[exp.Expr] = []

@@ -27,10 +27,19 @@ CREATE TABLE search_documents (
 );
 CREATE INDEX search_documents_fts ON search_documents USING gin (document);
 
+-- Words as JQL splits them: every run of punctuation, spaces or control characters becomes one space before
+-- PostgreSQL's parser sees the text. The parser reads a token by its context ('77e28833f934' alone is the
+-- number 77e28833 and the word f934, inside 'SECRET-77e28833f934' it is one word; 'a.b' is a host name, '1.5'
+-- a number), while a query's words always arrive alone; split first, both sides are parsed alike, and match
+-- as DuckDB and Elasticsearch split them. jql/to_sql.py applies it to every document it matches.
+CREATE FUNCTION search_words(body text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN regexp_replace(COALESCE(body, ''), '[[:punct:][:space:][:cntrl:]]+', ' ', 'g');
+
 CREATE FUNCTION search_issue_document(summary text, description text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN setweight(to_tsvector('simple', COALESCE(summary, '')), 'A')
-        || setweight(to_tsvector('simple', COALESCE(description, '')), 'B');
+    RETURN setweight(to_tsvector('simple', search_words(summary)), 'A')
+        || setweight(to_tsvector('simple', search_words(description)), 'B');
 
 CREATE FUNCTION search_documents_issues_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -55,14 +64,14 @@ END $$;
 CREATE FUNCTION search_documents_comments_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO search_documents (issue_id, comment_id, document)
-    SELECT n.issue_id, n.id, to_tsvector('simple', COALESCE(n.body, '')) FROM new_rows n;
+    SELECT n.issue_id, n.id, to_tsvector('simple', search_words(n.body)) FROM new_rows n;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION search_documents_comment_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE search_documents
-    SET issue_id = NEW.issue_id, comment_id = NEW.id, document = to_tsvector('simple', COALESCE(NEW.body, ''))
+    SET issue_id = NEW.issue_id, comment_id = NEW.id, document = to_tsvector('simple', search_words(NEW.body))
     WHERE issue_id = OLD.issue_id AND comment_id = OLD.id;
     RETURN NULL;
 END $$;
@@ -107,9 +116,24 @@ CREATE TRIGGER search_documents_truncate AFTER TRUNCATE ON comments
 INSERT INTO search_documents (issue_id, comment_id, document)
 SELECT id, 0, search_issue_document(summary, description) FROM issues;
 INSERT INTO search_documents (issue_id, comment_id, document)
-SELECT issue_id, id, to_tsvector('simple', COALESCE(body, '')) FROM comments;
+SELECT issue_id, id, to_tsvector('simple', search_words(body)) FROM comments;
 
 DROP INDEX issues_summary_fts;
 DROP INDEX issues_description_fts;
 DROP INDEX issues_text_fts;
 DROP INDEX comments_body_fts;
+
+-- Custom text fields' expression indexes (tracker/fields/types/text.py) follow the new document expression.
+DO $$
+DECLARE
+    ix record;
+BEGIN
+    FOR ix IN SELECT indexname, substring(indexname FROM '^issues_cf_([0-9]+)_fts$') AS field_id
+              FROM pg_indexes WHERE tablename = 'issues' AND indexname ~ '^issues_cf_[0-9]+_fts$'
+    LOOP
+        EXECUTE format('DROP INDEX %I', ix.indexname);
+        EXECUTE format('CREATE INDEX %I ON issues USING gin '
+                       '(to_tsvector(''simple'', search_words(COALESCE(custom_fields ->> %L, ''''))))',
+                       ix.indexname, 'customfield_' || ix.field_id);
+    END LOOP;
+END $$;

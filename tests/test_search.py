@@ -271,3 +271,20 @@ async def test_elasticsearch_totals_follow_the_same_rules():
     assert (page.issue_ids, page.total, page.total_is_exact, page.is_last) == ([7], 21, True, True)
     page = await _search_es(es, "issues", query, catalog, [1], ctx, 0, 50, exact_total=True)
     assert es.body["track_total_hits"] is True
+
+
+async def test_words_joined_by_punctuation_match_as_the_query_splits_them(admin, project, make_issue):
+    """PostgreSQL's parser reads '77e28833f934' alone as a number and a word, but inside 'SECRET-77e28833f934' as
+    one word, and keeps 'a.b' and '1.5' whole: documents are split on punctuation first, as queries are."""
+    hyphen = await make_issue(summary="SECRET-77e28833f934 rotated")
+    dotted = await make_issue(summary="Upgrade to 1.5 on build.example", description="ticket_id=77e28833f934")
+    plain = await make_issue(summary="Nothing to see")
+    scope = f"project = {project['key']} AND "
+    assert await keys_of(admin, scope + 'summary ~ "SECRET-77e28833f934"') == [hyphen["key"]]
+    assert await keys_of(admin, scope + 'summary ~ "77e28833f934"') == [hyphen["key"]]
+    assert await keys_of(admin, scope + 'text ~ "77e28833f934" ORDER BY key') == [hyphen["key"], dotted["key"]]
+    assert await keys_of(admin, scope + 'summary ~ "1.5"') == [dotted["key"]]
+    assert await keys_of(admin, scope + 'summary ~ "example"') == [dotted["key"]]
+    # the negated form reads the columns, with the same split: exactly the complement
+    assert await keys_of(admin, scope + 'summary !~ "77e28833f934" ORDER BY key') == [dotted["key"], plain["key"]]
+    assert await keys_of(admin, scope + 'summary !~ "build" ORDER BY key') == [hyphen["key"], plain["key"]]

@@ -32,7 +32,8 @@ async def plan(db, sql: str) -> str:
         (
             "text",
             {},
-            "to_tsvector('simple', COALESCE(i.custom_fields ->> '{k}', '')) @@ to_tsquery('simple', 'crash')",
+            "to_tsvector('simple', search_words(COALESCE(i.custom_fields ->> '{k}', '')))"
+            " @@ to_tsquery('simple', 'crash')",
             "fts",
         ),
     ],

@@ -725,7 +725,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         "summary !~ crash",
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND NOT (TO_TSVECTOR('simple', COALESCE(i.summary, '')) @@ TO_TSQUERY('simple', '''crash''')) ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND NOT (TO_TSVECTOR('simple', SEARCH_WORDS(COALESCE(i.summary, ''))) @@ TO_TSQUERY('simple', '''crash''')) ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND NOT (LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(i.summary, '')), '[^\\p{L}\\p{N}]+'), ['crash'])) ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {
@@ -809,7 +809,7 @@ GOLDEN: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         "Environment ~ mobile",
-        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND TO_TSVECTOR('simple', COALESCE(i.custom_fields ->> 'customfield_10003', '')) @@ TO_TSQUERY('simple', '''mobile''') ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND TO_TSVECTOR('simple', SEARCH_WORDS(COALESCE(i.custom_fields ->> 'customfield_10003', ''))) @@ TO_TSQUERY('simple', '''mobile''') ORDER BY i.created_at DESC, i.id DESC",
         "SELECT i.id FROM issues AS i WHERE i.project_id IN (1, 2) AND LIST_HAS_ALL(REGEXP_SPLIT_TO_ARRAY(LOWER(COALESCE(i.custom_fields ->> '$.customfield_10003', '')), '[^\\p{L}\\p{N}]+'), ['mobile']) ORDER BY i.created_at DESC NULLS FIRST, i.id DESC NULLS FIRST",
         {
             "query": {

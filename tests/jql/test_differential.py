@@ -444,7 +444,7 @@ def test_search_documents_mirror_issues_and_comments(engines: tuple[Any, Any]) -
     stale = pg.execute(
         """SELECT count(*) FROM (
                SELECT id, 0 AS comment_id, search_issue_document(summary, description) AS doc FROM issues
-               UNION ALL SELECT issue_id, id, to_tsvector('simple', body) FROM comments
+               UNION ALL SELECT issue_id, id, to_tsvector('simple', search_words(body)) FROM comments
            ) want FULL JOIN search_documents d ON d.issue_id = want.id AND d.comment_id = want.comment_id
            WHERE d.document IS DISTINCT FROM want.doc"""
     ).fetchone()[0]

@@ -32,6 +32,8 @@ class TextType(CustomFieldType):
         key = f"customfield_{field_id}"
         return [
             IndexSpec(
-                f"issues_cf_{field_id}_fts", "gin", f"to_tsvector('simple', COALESCE(custom_fields ->> '{key}', ''))"
+                f"issues_cf_{field_id}_fts",
+                "gin",
+                f"to_tsvector('simple', search_words(COALESCE(custom_fields ->> '{key}', '')))",
             )
         ]
