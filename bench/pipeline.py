@@ -9,7 +9,11 @@ Prints one JSON object:
   with one durable queue, in windows of the relay's batch size), measured in the same run, and the ratio.
 Targets (issue 6): lag p99 ≤ 250 ms; sustained throughput within 2x of the baseline.
 
-    python bench/pipeline.py [--events 20000] [--lag-seconds 10] [--rate 1000]
+The relay and the consumer run in worker processes of their own (`--processes 2`: one each, as `tracklake worker
+--processes 2`; `--processes 1`: one for both), apart from this process, which writes (as the API would) and
+measures. The clock of the sustained run starts when the processes are up and the relay is told to start.
+
+    python bench/pipeline.py [--events 20000] [--lag-seconds 10] [--rate 1000] [--processes 2]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import secrets
 import statistics
@@ -48,10 +53,18 @@ RABBITMQ = os.environ.get("TRACKLAKE_BENCH_RABBITMQ_URL", "amqp://guest:guest@12
 REDIS = os.environ.get("TRACKLAKE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 DB = "tracklake_bench_pipeline"
 BATCH = 500
+PREFETCH = 2 * BATCH  # batches of 500 while the next 500 are delivered (as the worker's default prefetch)
 INSERT = (
     "INSERT INTO outbox (event_id, event_type, issue_id, issue_key, project_key, occurred_at, payload)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+
+
+# The relay's share of the lag: its claiming transaction's start (sent_at = now()) minus the write's.
+PICKUP = """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
+FROM (SELECT extract(epoch FROM sent_at - created_at) * 1000 AS ms FROM outbox WHERE sent_at IS NOT NULL) AS s
+"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,56 +114,118 @@ async def landed(zone: LandingZone, n: int, within: float) -> None:
         await asyncio.sleep(0.05)
 
 
-class Stack:
-    """Relay + warehouse consumer on their own topology and landing zone."""
+async def _run_parts(
+    parts: str, prefix: str, landing: str, dedup: str, dedup_prefix: str, url: str, ready: Any, go: Any, stop: Any
+) -> None:
+    """The relay and/or the warehouse consumer ("relay", "consumer" or "both"), like `tracklake worker`."""
+    topology = Topology(prefix=prefix)
+    store: Any = None
+    consumer_broker: Any = None
+    if parts in ("consumer", "both"):
+        store = RedisDedup.from_url(REDIS, dedup_prefix) if dedup == "redis" else PostgresDedup(url)
+        consumer_broker = make_broker(RABBITMQ)
+        consumer_broker.include_router(
+            consumer_router(topology, WarehouseSink(Path(landing)), store, consumer_broker, prefetch=PREFETCH)
+        )
+        await consumer_broker.connect()
+        await declare(consumer_broker, topology, (WAREHOUSE,))
+        await consumer_broker.start()
+    relay_task = None
+    halt = asyncio.Event()
+    if parts in ("relay", "both"):
+        publisher_broker = make_broker(RABBITMQ)
+        publisher = RabbitPublisher(publisher_broker, topology, (WAREHOUSE,))
+        await publisher.ensure_connected()
+        relay = OutboxRelay(url, publisher, batch_size=BATCH, poll_seconds=0.5)
+        ready.set()
+        await asyncio.to_thread(go.wait)
+        relay_task = asyncio.create_task(relay.run(halt))
+    else:
+        ready.set()
+    await asyncio.to_thread(stop.wait)
+    halt.set()
+    if relay_task is not None:
+        await relay_task
+        await publisher_broker.stop()
+    if consumer_broker is not None:
+        await consumer_broker.stop()
+        await store.close()
 
-    def __init__(self, url: str, data: Path, store: Any) -> None:
+
+def run_parts(*args: Any) -> None:
+    """Entry point of a pipeline process of the bench."""
+    asyncio.run(_run_parts(*args))
+
+
+class Stack:
+    """Relay + warehouse consumer on their own topology and landing zone, in worker processes of their own (as
+    `tracklake worker` runs them, apart from the API processes that write): with `processes` 2 the relay and the
+    consumer each have one (`worker --processes 2`), with 1 they share one. This process only writes and
+    measures."""
+
+    def __init__(self, url: str, data: Path, dedup: str, processes: int) -> None:
         self.url = url
         self.topology = Topology(prefix=f"bench{secrets.token_hex(3)}.")
         self.zone = LandingZone(data / "landing")
-        self.store = store
-        self.stop = asyncio.Event()
+        self.dedup = dedup
+        self.processes = processes
+        self.children: list[Any] = []
 
     async def __aenter__(self) -> Stack:
-        self.consumer_broker = make_broker(RABBITMQ)
-        self.consumer_broker.include_router(
-            consumer_router(
-                self.topology, WarehouseSink(self.zone.root), self.store, self.consumer_broker, prefetch=BATCH
-            )
-        )
-        await self.consumer_broker.connect()
-        await declare(self.consumer_broker, self.topology, (WAREHOUSE,))
-        await self.consumer_broker.start()
-        self.publisher_broker = make_broker(RABBITMQ)
-        publisher = RabbitPublisher(self.publisher_broker, self.topology, (WAREHOUSE,))
-        self.relay = OutboxRelay(self.url, publisher, batch_size=BATCH, poll_seconds=0.5)
-        self.task = asyncio.create_task(self.relay.run(self.stop))
+        context = multiprocessing.get_context("spawn")
+        self.go, self.halt = context.Event(), context.Event()
+        args = (self.topology.prefix, str(self.zone.root), self.dedup, f"bench{secrets.token_hex(3)}.", self.url)
+        readies = []
+        for parts in ("consumer", "relay") if self.processes > 1 else ("both",):
+            ready = context.Event()
+            child = context.Process(target=run_parts, args=(parts, *args, ready, self.go, self.halt))
+            child.start()
+            self.children.append(child)
+            readies.append(ready)
+        deadline = time.monotonic() + 60
+        while not all(r.is_set() for r in readies):
+            if time.monotonic() > deadline or not all(c.is_alive() for c in self.children):
+                await self.__aexit__()
+                raise RuntimeError("a pipeline process did not start")
+            await asyncio.sleep(0.05)
         return self
 
+    def start_relay(self) -> None:
+        """Start relaying (the clock of a measurement starts here: process start-up is not the pipeline)."""
+        self.go.set()
+
     async def __aexit__(self, *exc: object) -> None:
-        self.stop.set()
-        await self.task
-        await self.publisher_broker.stop()
-        await self.consumer_broker.stop()
+        self.go.set()
+        self.halt.set()
+        for child in self.children:
+            await asyncio.to_thread(child.join, 30)
+            if child.is_alive():
+                child.kill()
         await delete_topology(RABBITMQ, self.topology, (WAREHOUSE,))
 
 
-async def sustained(url: str, data: Path, store: Any, n: int, lanes: int) -> dict[str, Any]:
+async def sustained(url: str, data: Path, n: int, lanes: int, dedup: str, processes: int) -> dict[str, Any]:
     events = [make_event(i, lanes) for i in range(n)]
     async with await psycopg.AsyncConnection.connect(url) as conn, conn.cursor() as cur:
         await cur.executemany(INSERT, [row(e) for e in events])
         await conn.commit()
-    start = time.perf_counter()
-    async with Stack(url, data, store) as stack:
+    async with Stack(url, data, dedup, processes) as stack:
+        start = time.perf_counter()
+        stack.start_relay()
         await landed(stack.zone, n, 600)
         elapsed = time.perf_counter() - start
         files = len(stack.zone.files())
     return {"events": n, "seconds": round(elapsed, 3), "events_per_s": round(n / elapsed, 1), "landing_files": files}
 
 
-async def lag(url: str, data: Path, store: Any, seconds: float, rate: int, lanes: int) -> dict[str, Any]:
+async def lag(
+    url: str, data: Path, seconds: float, rate: int, lanes: int, dedup: str, processes: int
+) -> dict[str, Any]:
     committed: dict[str, float] = {}
-    async with Stack(url, data, store) as stack:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("TRUNCATE outbox")  # the sustained run's rows stay out of the pickup figures
+    async with Stack(url, data, dedup, processes) as stack:
+        stack.start_relay()
         total = int(seconds * rate)
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
 
@@ -180,9 +255,15 @@ async def lag(url: str, data: Path, store: Any, seconds: float, rate: int, lanes
         for e, b in zip(frame["event_id"].to_list(), frame["batch_id"].to_list(), strict=True)
         if e in committed
     ]
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute(PICKUP)
+        pickup = await cur.fetchone()
+    assert pickup is not None
     return {
         "target_rate": rate,
         "achieved_rate": round(achieved, 1),
+        "relay_pickup_p50_ms": round(pickup[0], 1),
+        "relay_pickup_p99_ms": round(pickup[1], 1),
         "events": len(set(frame["event_id"].to_list())),
         "p50_ms": round(percentile(lags, 50), 1),
         "p99_ms": round(percentile(lags, 99), 1),
@@ -232,23 +313,30 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--lanes", type=int, default=1000, help="distinct issues the events belong to")
     parser.add_argument("--dedup", choices=("redis", "postgres"), default="redis")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="2: relay and consumer in a process each (`tracklake worker --processes 2`); 1: both in one",
+    )
     args = parser.parse_args()
     url = recreate(DB)
     migrate(url)
-    prefix = f"bench{secrets.token_hex(3)}."
-    store: Any = RedisDedup.from_url(REDIS, prefix) if args.dedup == "redis" else PostgresDedup(url)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             baseline = await raw_aio_pika(args.events, args.lanes)
-            through = await sustained(url, Path(tmp) / "a", store, args.events, args.lanes)
-            latency = await lag(url, Path(tmp) / "b", store, args.lag_seconds, args.rate, args.lanes)
+            through = await sustained(url, Path(tmp) / "a", args.events, args.lanes, args.dedup, args.processes)
+            latency = await lag(
+                url, Path(tmp) / "b", args.lag_seconds, args.rate, args.lanes, args.dedup, args.processes
+            )
     finally:
-        await store.close()
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     result = {
         "benchmark": "pipeline",
         "dedup": args.dedup,
+        "processes": args.processes,
         "sustained": through,
         "lag_at_rate": latency,
         "baseline_raw_aio_pika_confirms": baseline,

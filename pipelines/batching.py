@@ -3,6 +3,9 @@
 FastStream runs each delivered message in its own task (up to the prefetch limit). Each task submits its event
 and awaits the outcome of the batch it joined, so a message is acknowledged only once its effect is durable and
 a crash loses nothing (unacked messages are redelivered). Batches are applied one at a time, in arrival order.
+
+Broker subscribers submit raw message bodies, validated here straight from JSON when their batch is taken (a
+body that is not a valid event fails alone), instead of FastStream decoding and validating every message.
 """
 
 from __future__ import annotations
@@ -16,6 +19,17 @@ from tracker.events import Event
 Apply = Callable[[Sequence[Event]], Awaitable[dict[uuid.UUID, BaseException]]]
 
 
+def parse_bodies(bodies: Sequence[bytes]) -> list[Event | BaseException]:
+    """Events of JSON message bodies; a body that is not a valid event yields its error instead."""
+    out: list[Event | BaseException] = []
+    for body in bodies:
+        try:
+            out.append(Event.model_validate_json(body))  # straight from JSON: no dict in between
+        except ValueError as exc:
+            out.append(exc)
+    return out
+
+
 class MicroBatcher:
     """Collects events for up to `max_delay` seconds or `max_size` events, then applies them as one batch."""
 
@@ -23,14 +37,18 @@ class MicroBatcher:
         self.apply = apply
         self.max_size = max_size
         self.max_delay = max_delay
-        self._items: list[tuple[Event, asyncio.Future[None]]] = []
+        self._items: list[tuple[Event | bytes, asyncio.Future[None]]] = []
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._oldest = 0.0  # when the oldest waiting item arrived (loop time)
 
-    async def submit(self, event: Event) -> None:
-        """Add an event; returns when its batch was applied, raises the error if the event failed."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def submit(self, event: Event | bytes) -> None:
+        """Add an event (or its JSON); returns when its batch was applied, raises the error if the event failed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        if not self._items:
+            self._oldest = loop.time()
         self._items.append((event, future))
         if len(self._items) >= self.max_size:
             self._full.set()
@@ -39,21 +57,28 @@ class MicroBatcher:
         await future
 
     async def _flush_soon(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._items:
-            try:
-                await asyncio.wait_for(self._full.wait(), self.max_delay)
-            except TimeoutError:
-                pass
+            # The delay counts from the oldest item's arrival: items that came in while the previous batch was
+            # being applied have waited already.
+            wait = self._oldest + self.max_delay - loop.time()
+            if wait > 0 and not self._full.is_set():
+                try:
+                    await asyncio.wait_for(self._full.wait(), wait)
+                except TimeoutError:
+                    pass
             self._full.clear()
             batch, self._items = self._items[: self.max_size], self._items[self.max_size :]
+            self._oldest = loop.time()
             if len(self._items) >= self.max_size:
                 self._full.set()
             async with self._lock:
                 await self._run(batch)
 
-    async def _run(self, batch: list[tuple[Event, asyncio.Future[None]]]) -> None:
+    async def _run(self, submitted: list[tuple[Event | bytes, asyncio.Future[None]]]) -> None:
+        batch = self._parsed(submitted)
         try:
-            failed = await self.apply([e for e, _ in batch])
+            failed = await self.apply([e for e, _ in batch]) if batch else {}
         except BaseException as exc:  # the whole batch failed (or we are being cancelled)
             cancelled = isinstance(exc, asyncio.CancelledError)
             for _, future in batch:
@@ -70,3 +95,20 @@ class MicroBatcher:
                 future.set_result(None)
             else:
                 future.set_exception(error)
+
+    @staticmethod
+    def _parsed(
+        submitted: list[tuple[Event | bytes, asyncio.Future[None]]],
+    ) -> list[tuple[Event, asyncio.Future[None]]]:
+        """The batch as events; a body that is not a valid event fails its own submission only."""
+        raw = [item for item, _ in submitted if not isinstance(item, Event)]
+        parsed = iter(parse_bodies(raw) if raw else [])
+        batch: list[tuple[Event, asyncio.Future[None]]] = []
+        for item, future in submitted:
+            event = item if isinstance(item, Event) else next(parsed)
+            if isinstance(event, BaseException):
+                if not future.done():
+                    future.set_exception(event)
+            else:
+                batch.append((event, future))
+        return batch

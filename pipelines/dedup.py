@@ -73,6 +73,14 @@ for _, key in ipairs(KEYS) do
 end
 return 0
 """
+# One round trip and one reply for a whole batch (a pipeline of SETs parsed a reply per key).
+_SET_LUA = """
+for _, key in ipairs(KEYS) do
+  if ARGV[3] == 'xx' then redis.call('SET', key, ARGV[1], 'EX', ARGV[2], 'XX')
+  else redis.call('SET', key, ARGV[1], 'EX', ARGV[2]) end
+end
+return 0
+"""
 _ADVANCE_LUA = """
 for i = 1, #ARGV, 2 do
   local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
@@ -92,6 +100,7 @@ class RedisDedup:
         self._claim = redis.register_script(_CLAIM_LUA)
         self._release = redis.register_script(_RELEASE_LUA)
         self._advance = redis.register_script(_ADVANCE_LUA)
+        self._set = redis.register_script(_SET_LUA)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "") -> RedisDedup:
@@ -113,16 +122,14 @@ class RedisDedup:
         return out
 
     async def take_over(self, consumer: str, event_ids: Sequence[uuid.UUID], token: str) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for e in event_ids:
-                pipe.set(self._key(consumer, e), token, ex=DEDUP_TTL_SECONDS, xx=True)
-            await pipe.execute()
+        if event_ids:
+            keys = [self._key(consumer, e) for e in event_ids]
+            await self._set(keys=keys, args=[token, DEDUP_TTL_SECONDS, "xx"])
 
     async def complete(self, consumer: str, event_ids: Sequence[uuid.UUID]) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for e in event_ids:
-                pipe.set(self._key(consumer, e), DONE, ex=DEDUP_TTL_SECONDS)
-            await pipe.execute()
+        if event_ids:
+            keys = [self._key(consumer, e) for e in event_ids]
+            await self._set(keys=keys, args=[DONE, DEDUP_TTL_SECONDS, ""])
 
     async def release(self, consumer: str, event_ids: Sequence[uuid.UUID], token: str) -> None:
         if event_ids:

@@ -9,8 +9,9 @@ serialized by the issue's row lock, so within a lane outbox ids follow commit or
    lanes another relay holds;
 3. for each lane it holds, publishes its rows only up to the first unsent row of that lane it does *not* hold
    (one another relay claimed, or one committed after this batch was read);
-4. publishes each lane's rows one after another (the next one only after the broker confirmed the previous
-   one), lanes concurrently, then marks what was confirmed as sent and commits.
+4. publishes the batch pipelined on one channel in id order (so each lane's rows reach the queues in order) and
+   awaits all confirms together, then marks as sent each lane's rows up to its first unconfirmed one, and
+   commits.
 
 So no relay ever publishes an event of an issue while an earlier event of that issue is unpublished, and the
 lane lock keeps two relays from publishing one lane at once. A relay that dies mid-batch never committed: its
@@ -52,11 +53,15 @@ WHERE pg_try_advisory_xact_lock(%(ns)s, (lane %% 2147483647)::int)
 """
 # The first unsent row of each lane that is not in this batch: nothing at or after it may be published now.
 # A row waiting for an in-process retry does not hold its lane (as a broker's retry queue does not).
+# One probe of the outbox_unsent_lane index per lane (a GROUP BY over every unsent row grew with the backlog).
 FIRST_FOREIGN = """
-SELECT coalesce(issue_id, 0) AS lane, min(id) AS first_id FROM outbox
-WHERE sent_at IS NULL AND coalesce(issue_id, 0) = ANY(%(lanes)s) AND NOT (id = ANY(%(ids)s))
-  AND (available_at IS NULL OR available_at <= now())
-GROUP BY 1
+SELECT l.lane, f.id AS first_id FROM unnest(%(lanes)s::bigint[]) AS l(lane)
+CROSS JOIN LATERAL (
+    SELECT id FROM outbox
+    WHERE sent_at IS NULL AND coalesce(issue_id, 0) = l.lane AND NOT (id = ANY(%(ids)s))
+      AND (available_at IS NULL OR available_at <= now())
+    ORDER BY id LIMIT 1
+) AS f
 """
 MARK_SENT = "UPDATE outbox SET sent_at = now(), last_error = NULL WHERE id = ANY(%(ids)s)"
 MARK_RETRY = """
@@ -138,6 +143,7 @@ class OutboxRelay:
         retention_hours: float = 168.0,
         purge_every_seconds: float = 600.0,
         max_backoff: float = 5.0,
+        concurrency: int = 2,
     ) -> None:
         self.database_url = database_url
         self.publisher = publisher
@@ -146,8 +152,10 @@ class OutboxRelay:
         self.retention_hours = retention_hours
         self.purge_every_seconds = purge_every_seconds
         self.max_backoff = max_backoff
+        self.concurrency = max(1, concurrency)
         self.wake = asyncio.Event()
         self.connected = asyncio.Event()  # set while the relay has a working database connection
+        self._last_purge = 0.0
 
     async def relay_once(self, conn: Conn) -> tuple[int, bool]:
         """One batch: (events sent, whether the publisher failed)."""
@@ -185,39 +193,51 @@ class OutboxRelay:
                     return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set, surviving database and broker outages with capped backoff."""
+        """Relay until `stop` is set, surviving database and broker outages with capped backoff.
+
+        `concurrency` loops run on their own connections, exactly like that many relays: while one waits for
+        its batch's confirms, the next claims and publishes another batch (lanes the first holds are skipped).
+        """
         listener = asyncio.create_task(self._listen(stop))
-        backoff = 0.0
-        last_purge = 0.0
+        self._last_purge = 0.0
+        loops = [asyncio.create_task(self._loop(stop)) for _ in range(self.concurrency)]
         try:
-            while not stop.is_set():
-                try:
-                    async with await connect(self.database_url, autocommit=True) as conn:
-                        self.connected.set()
-                        while not stop.is_set():
-                            if time.monotonic() - last_purge > self.purge_every_seconds:
-                                await self.purge(conn)
-                                last_purge = time.monotonic()
-                            self.wake.clear()
-                            sent, failed = await self.relay_once(conn)
-                            if failed:
-                                backoff = min(self.max_backoff, max(0.05, backoff * 2))
-                                await sleep_or_stop(stop, backoff)
-                                continue
-                            backoff = 0.0
-                            if sent == 0:
-                                await wait_either(self.wake, stop, self.poll_seconds)
-                except Exception as exc:  # the database connection failed: reconnect
-                    self.connected.clear()
-                    if stop.is_set():
-                        break
-                    backoff = min(self.max_backoff, max(0.1, backoff * 2))
-                    log.warning("relay: %r; reconnecting in %.1fs", exc, backoff)
-                    await sleep_or_stop(stop, backoff)
+            await asyncio.gather(*loops)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
+            for task in (*loops, listener):
+                task.cancel()
+            for task in (*loops, listener):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        backoff = 0.0
+        while not stop.is_set():
+            try:
+                async with await connect(self.database_url, autocommit=True) as conn:
+                    self.connected.set()
+                    while not stop.is_set():
+                        if time.monotonic() - self._last_purge > self.purge_every_seconds:
+                            self._last_purge = time.monotonic()
+                            await self.purge(conn)
+                        self.wake.clear()
+                        sent, failed = await self.relay_once(conn)
+                        if failed:
+                            backoff = min(self.max_backoff, max(0.05, backoff * 2))
+                            await sleep_or_stop(stop, backoff)
+                            continue
+                        backoff = 0.0
+                        if sent == 0:
+                            await wait_either(self.wake, stop, self.poll_seconds)
+                        elif self.concurrency > 1:
+                            self.wake.set()  # lanes this batch held are free: a waiting loop may take them
+            except Exception as exc:  # the database connection failed: reconnect
+                self.connected.clear()
+                if stop.is_set():
+                    break
+                backoff = min(self.max_backoff, max(0.1, backoff * 2))
+                log.warning("relay: %r; reconnecting in %.1fs", exc, backoff)
+                await sleep_or_stop(stop, backoff)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN on the outbox channel and wake the relay on every notification (reconnecting on failure)."""

@@ -161,6 +161,9 @@ class Pipeline:
             poll_seconds=s.relay_poll_seconds,
             retention_hours=s.outbox_retention_hours,
             max_backoff=s.relay_max_backoff_seconds,
+            # Through a broker, two claim loops overlap one batch's confirms with the next batch's claim.
+            # In-process delivery applies batches itself: one loop keeps its consumers' work sequential.
+            concurrency=2 if self.broker_mode else 1,
         )
 
     async def _start_consumers(self) -> None:
@@ -212,12 +215,29 @@ class Pipeline:
         await self.stop()
 
 
-async def run_worker(settings: Any, database_url: str, *, relay: bool = True, consumers: bool = True) -> None:
-    """`tracklake worker`: run until SIGINT/SIGTERM."""
+async def run_worker(
+    settings: Any,
+    database_url: str,
+    *,
+    relay: bool = True,
+    consumers: bool = True,
+    processes: int = 1,
+    configure_logging: Callable[[str], None] | None = None,
+) -> None:
+    """`tracklake worker`: run until SIGINT/SIGTERM.
+
+    With `processes=2` (and both parts asked for) the relay runs in a child process and the consumers in this
+    one, so the two use two cores: in one process they share one event loop and one core. The child sets up
+    its logging with `configure_logging(settings.log_level)` (a module-level function, passed by reference).
+    """
     import signal
 
     if not settings.rabbitmq_url:
         raise SystemExit("tracklake worker needs TRACKLAKE_RABBITMQ_URL (without a broker, `serve` runs the pipeline)")
+    child: Any = None
+    if processes > 1 and relay and consumers:
+        child = start_relay_process(settings, database_url, configure_logging)
+        relay = False
     if settings.worker_metrics_port:
         from prometheus_client import start_http_server
 
@@ -233,10 +253,73 @@ async def run_worker(settings: Any, database_url: str, *, relay: bool = True, co
         refresher = RefreshThread(
             settings.warehouse_dir, database_url, interval_seconds=settings.warehouse_refresh_seconds
         )
+    watcher = None if child is None else asyncio.create_task(_watch_child(child, pipeline.stop_event))
     try:
         async with pipeline:
-            log.info("tracklake worker running (relay=%s, consumers=%s)", relay, consumers)
+            log.info("tracklake worker running (relay=%s, consumers=%s, relay process=%s)", relay, consumers, child)
             await pipeline.stop_event.wait()
     finally:
         if refresher is not None:
             refresher.stop()
+        if watcher is not None:
+            watcher.cancel()
+        if child is not None:
+            await asyncio.to_thread(_stop_child, child)
+    if child is not None and child.exitcode not in (0, -signal.SIGTERM):
+        raise SystemExit(f"the relay process exited with {child.exitcode}")
+
+
+def _relay_process_main(
+    settings: Any, database_url: str, configure_logging: Callable[[str], None] | None = None
+) -> None:
+    """The relay's own process (`worker --processes 2`): the relay alone, until SIGTERM."""
+    if configure_logging is not None:
+        configure_logging(settings.log_level)
+    asyncio.run(run_worker(settings, database_url, relay=True, consumers=False))
+
+
+def start_relay_process(
+    settings: Any, database_url: str, configure_logging: Callable[[str], None] | None = None
+) -> Any:
+    """Start the relay in a fresh (spawned) process; its metrics stay off (the port belongs to this one)."""
+    import multiprocessing
+
+    child_settings = settings.model_copy(update={"worker_metrics_port": None})
+    process = multiprocessing.get_context("spawn").Process(
+        target=_relay_process_main,
+        args=(child_settings, database_url, configure_logging),
+        name="tracklake-relay",
+        daemon=True,
+    )
+    process.start()
+    return process
+
+
+async def _watch_child(child: Any, stop: asyncio.Event) -> None:
+    """Stop the worker when the relay process dies, so a supervisor restarts the whole worker."""
+    # The process's sentinel becomes readable when it exits: no thread joins it (a second waiter would race
+    # _stop_child's join for the exit status).
+    loop = asyncio.get_running_loop()
+    exited: asyncio.Future[None] = loop.create_future()
+
+    def on_exit() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
+    loop.add_reader(child.sentinel, on_exit)
+    try:
+        await exited
+    finally:
+        loop.remove_reader(child.sentinel)
+    child.join(1.0)  # reap it (it has exited) for its exit code
+    log.error("the relay process exited (%s); stopping the worker", child.exitcode)
+    stop.set()
+
+
+def _stop_child(child: Any, timeout: float = 15.0) -> None:
+    if child.is_alive():
+        child.terminate()  # SIGTERM: the relay finishes its batch and exits
+        child.join(timeout)
+    if child.is_alive():
+        child.kill()
+        child.join()

@@ -97,6 +97,9 @@ def _graceful_signals():  # type: ignore[no-untyped-def]
 def worker(
     relay: Annotated[bool, typer.Option(help="run the outbox relay")] = True,
     consumers: Annotated[bool, typer.Option(help="run the queue consumers and the webhook sender")] = True,
+    processes: Annotated[
+        int, typer.Option(min=1, max=2, help="2: the relay in its own process, so relay and consumers use 2 cores")
+    ] = 1,
 ) -> None:
     """Run the event pipeline: outbox relay → RabbitMQ → search, warehouse, webhooks, notifications."""
     import asyncio
@@ -112,7 +115,16 @@ def worker(
     if not settings.rabbitmq_url:
         raise typer.BadParameter("tracklake worker needs TRACKLAKE_RABBITMQ_URL; without a broker `serve` runs it")
     migrate(settings.database_url)
-    asyncio.run(run_worker(settings, settings.database_url, relay=relay, consumers=consumers))
+    asyncio.run(
+        run_worker(
+            settings,
+            settings.database_url,
+            relay=relay,
+            consumers=consumers,
+            processes=processes,
+            configure_logging=configure_logging,
+        )
+    )
 
 
 @app.command()

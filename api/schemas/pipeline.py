@@ -11,7 +11,10 @@ class WebhookCreate(Strict):
     name: StrictStr = Field(description="1-255 characters")
     url: StrictStr = Field(description="http(s) URL whose host is in TRACKLAKE_WEBHOOK_ALLOWED_HOSTS")
     events: list[StrictStr] = Field(description="event types, e.g. ['issue.created'], or ['*'] for all")
-    jql: StrictStr | None = Field(default=None, description="optional JQL filter (stored; syntax-checked)")
+    jql: StrictStr | None = Field(
+        default=None,
+        description="optional JQL filter: only events of issues that match it, as the webhook's owner sees them",
+    )
     secret: StrictStr | None = Field(default=None, description="HMAC secret, 16-255 characters; generated if absent")
     active: StrictBool = True
 

@@ -28,7 +28,7 @@ async def _count(db: psycopg.AsyncConnection[Any], table: str) -> int:
         (VALID | {"url": "http://127.0.0.1:99999/x"}, "url"),
         (VALID | {"events": []}, "events"),
         (VALID | {"events": ["issue.exploded"]}, "events"),
-        (VALID | {"jql": "project = "}, "jql"),
+        (VALID | {"jql": 7}, "jql"),
         (VALID | {"secret": "short"}, "secret"),
         (VALID | {"name": " "}, "name"),
         (VALID | {"extra": 1}, "extra"),
@@ -46,6 +46,34 @@ async def test_bad_webhook_registrations_are_refused(
     assert await _count(pdb, "webhooks") == before
 
 
+@pytest.mark.parametrize(
+    ("jql", "code"),
+    [
+        ("project = ", "jql_syntax_error"),
+        ("nosuchfield = 1", "jql_semantic_error"),
+        ("project = NOSUCHPROJECT", "jql_semantic_error"),
+        ("assignee in membersOf(", "jql_syntax_error"),
+    ],
+)
+async def test_an_invalid_jql_filter_is_refused_with_400(
+    padmin: httpx.AsyncClient, pdb: psycopg.AsyncConnection[Any], jql: str, code: str | None
+) -> None:
+    before = await _count(pdb, "webhooks")
+    r = await padmin.post("/api/v1/webhooks", json=VALID | {"jql": jql})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert "jql" in problem["errors"] and problem["code"].startswith("jql"), problem
+    if code is not None:
+        assert problem["code"] == code, problem
+    assert await _count(pdb, "webhooks") == before
+    created = await padmin.post("/api/v1/webhooks", json=VALID | {"jql": "type = Task"})
+    assert created.status_code == 201, created.text
+    patched = await padmin.patch(f"/api/v1/webhooks/{created.json()['id']}", json={"jql": jql})
+    assert patched.status_code == 400 and "jql" in patched.json()["errors"], patched.text
+    assert (await padmin.get(f"/api/v1/webhooks/{created.json()['id']}")).json()["jql"] == "type = Task"
+
+
 async def test_webhooks_are_for_administrators_and_unknown_ones_are_404(
     padmin: httpx.AsyncClient, pmake_user: Any, pdb: psycopg.AsyncConnection[Any]
 ) -> None:
@@ -57,10 +85,10 @@ async def test_webhooks_are_for_administrators_and_unknown_ones_are_404(
     assert await _count(pdb, "webhooks") == before
     assert (await padmin.get("/api/v1/webhooks/999999999")).status_code == 404
     assert (await padmin.post("/api/v1/webhooks/999999999/deliveries/1/redeliver")).status_code == 404
-    created = await padmin.post("/api/v1/webhooks", json=VALID | {"jql": "project = ABC"})
+    created = await padmin.post("/api/v1/webhooks", json=VALID | {"jql": "type = Bug ORDER BY key"})
     assert created.status_code == 201, created.text
     hook = created.json()
-    assert len(hook["secret"]) >= 32 and hook["jql"] == "project = ABC"
+    assert len(hook["secret"]) >= 32 and hook["jql"] == "type = Bug ORDER BY key"
     patched = await padmin.patch(f"/api/v1/webhooks/{hook['id']}", json={"url": "https://evil.example.com/"})
     assert patched.status_code == 422
     assert (await padmin.get(f"/api/v1/webhooks/{hook['id']}")).json()["url"] == VALID["url"]

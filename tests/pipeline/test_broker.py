@@ -212,15 +212,13 @@ async def test_writes_succeed_while_rabbitmq_is_unreachable_and_every_event_arri
     assert sorted(landed_for(zone, ids)) == sorted(ids), "none lost, none duplicated"
 
 
-async def test_a_relay_killed_mid_batch_loses_nothing(
-    pipeline_db_url: str, pdb: psycopg.AsyncConnection[Any], topology: Topology, tmp_path: Path
-) -> None:
-    key = "K" + uuid.uuid4().hex[:5].upper()
+async def _outbox_rows(db: psycopg.AsyncConnection[Any], key: str, n: int, issues: int) -> list[tuple[Any, ...]]:
+    """Insert n events of `issues` made-up issues of project `key` into the outbox; returns the rows."""
     base = 10**12 + int.from_bytes(os.urandom(3), "big") * 1000
     rows = []
     versions: Counter[int] = Counter()
-    for i in range(2000):
-        issue_id = base + i % 200
+    for i in range(n):
+        issue_id = base + i % issues
         versions[issue_id] += 1
         e = Event(
             event_id=uuid.uuid4(),
@@ -229,18 +227,26 @@ async def test_a_relay_killed_mid_batch_loses_nothing(
             actor="loader",
             actor_id=None,
             issue_id=issue_id,
-            issue_key=f"{key}-{i % 200}",
+            issue_key=f"{key}-{i % issues}",
             project_key=key,
             version=versions[issue_id],
             changes=[Change.of("summary", str(i), str(i + 1))],
         )
         rows.append((e.event_id, e.type, e.issue_id, e.issue_key, key, e.occurred_at, Jsonb(e.to_json())))
-    async with pdb.cursor() as cur:
+    async with db.cursor() as cur:
         await cur.executemany(
             "INSERT INTO outbox (event_id, event_type, issue_id, issue_key, project_key, occurred_at, payload)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
+    return rows
+
+
+async def test_a_relay_killed_mid_batch_loses_nothing(
+    pipeline_db_url: str, pdb: psycopg.AsyncConnection[Any], topology: Topology, tmp_path: Path
+) -> None:
+    key = "K" + uuid.uuid4().hex[:5].upper()
+    rows = await _outbox_rows(pdb, key, 2000, 200)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
         "TRACKLAKE_DATABASE_URL": pipeline_db_url,
         "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
@@ -275,6 +281,37 @@ async def test_a_relay_killed_mid_batch_loses_nothing(
         await eventually(lambda: _async(set(landed_for(zone, ids)) == ids), within=60, interval=0.2)
     assert sorted(landed_for(zone, ids)) == sorted(ids)
     assert await sent() == 2000
+
+
+async def test_worker_with_two_processes_lands_every_event_once_in_issue_order_and_stops_cleanly(
+    pipeline_db_url: str, pdb: psycopg.AsyncConnection[Any], topology: Topology, tmp_path: Path
+) -> None:
+    key = "W" + uuid.uuid4().hex[:5].upper()
+    rows = await _outbox_rows(pdb, key, 1500, 50)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
+        "TRACKLAKE_DATABASE_URL": pipeline_db_url,
+        "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
+        "TRACKLAKE_PIPELINE_PREFIX": topology.prefix,
+        "TRACKLAKE_DATA_DIR": str(tmp_path),
+        "TRACKLAKE_RELAY_BATCH_SIZE": "100",
+        "TRACKLAKE_WAREHOUSE_REFRESH_SECONDS": "0",
+        "TRACKLAKE_LOG_LEVEL": "WARNING",
+    }
+    zone = LandingZone(tmp_path / "warehouse" / "landing")
+    ids = {str(r[0]) for r in rows}
+    worker = subprocess.Popen([TRACKLAKE, "worker", "--processes", "2"], env=env)  # noqa: ASYNC220
+    try:
+        await eventually(lambda: _async(set(landed_for(zone, ids)) == ids), within=90, interval=0.2)
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait(10)
+    assert sorted(landed_for(zone, ids)) == sorted(ids)  # each once
+    frame = zone.read().filter(pl.col("project_key") == key).sort("loaded_at", "batch_row")
+    for _, versions in frame.group_by("issue_id", maintain_order=True).agg(pl.col("version")).iter_rows():
+        assert versions == sorted(versions), "an issue's events landed out of order"
 
 
 async def _at_least(count: Any, n: int) -> bool:
@@ -415,3 +452,71 @@ async def test_a_webhook_failing_three_times_gets_one_signed_accepted_delivery_a
         await eventually(redelivered)
     assert len(receiver.accepted()) == 2
     assert [x.status for x in receiver.requests] == [500, 503, 500, 200] + [500] * 6 + [200]
+
+
+async def test_a_webhooks_jql_filter_is_evaluated_as_its_owner_and_excludes_events(
+    padmin: httpx.AsyncClient,
+    pproject: dict[str, Any],
+    pmake_user: Any,
+    pdb: psycopg.AsyncConnection[Any],
+    pipeline_db_url: str,
+    topology: Topology,
+    tmp_path: Path,
+    receiver: Receiver,
+) -> None:
+    # A second project that nobody but administrators may browse.
+    other = (await padmin.post("/api/v1/projects", json={"key": pproject["key"] + "X", "name": "Hidden"})).json()
+    cur = await pdb.execute(
+        "INSERT INTO permission_schemes (name) VALUES (%s) RETURNING id", (f"nobody browses {other['key']}",)
+    )
+    scheme = await cur.fetchone()
+    assert scheme is not None
+    await pdb.execute("UPDATE projects SET permission_scheme_id = %s WHERE key = %s", (scheme["id"], other["key"]))
+
+    async def register(client: httpx.AsyncClient, path: str, jql: str | None) -> int:
+        body = {"name": path, "url": receiver.url(path), "events": ["issue.created"], "jql": jql}
+        r = await client.post("/api/v1/webhooks", json=body)
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    unfiltered = await register(padmin, "/all", None)
+    by_project = await register(padmin, "/project", f"project = {pproject['key']}")
+    # An owner who was an administrator when registering and is not any more: their browse permission applies.
+    owner_name, owner = await pmake_user()
+    await pdb.execute("UPDATE users SET is_admin = true WHERE username = %s", (owner_name,))
+    by_owner = await register(owner, "/owner", "type = Task")
+    await pdb.execute("UPDATE users SET is_admin = false WHERE username = %s", (owner_name,))
+    bugs = await register(padmin, "/bugs", "type = Bug")
+
+    settings = base_settings(pipeline_db_url, tmp_path, rabbitmq_url=RABBITMQ_URL, pipeline_prefix=topology.prefix)
+    async with Pipeline(settings, pipeline_db_url):
+        visible = await padmin.post("/api/v1/issues", json={"project": pproject["key"], "type": "Task", "summary": "a"})
+        hidden = await padmin.post("/api/v1/issues", json={"project": other["key"], "type": "Task", "summary": "b"})
+        assert visible.status_code == hidden.status_code == 201
+
+        async def both_delivered_unfiltered() -> bool:
+            return len([r for r in receiver.accepted() if r.path == "/all"]) == 2
+
+        await eventually(both_delivered_unfiltered)
+
+        async def nothing_open() -> bool:
+            cur = await pdb.execute(
+                "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ANY(%s) AND status <> 'delivered'",
+                ([unfiltered, by_project, by_owner, bugs],),
+            )
+            row = await cur.fetchone()
+            return row is not None and row["n"] == 0
+
+        await eventually(nothing_open)
+    keys: dict[str, list[str]] = {}
+    for path in ("/all", "/project", "/owner", "/bugs"):
+        keys[path] = sorted(json.loads(r.body)["event"]["issue_key"] for r in receiver.accepted() if r.path == path)
+    assert keys["/all"] == sorted([visible.json()["key"], hidden.json()["key"]])
+    assert keys["/project"] == [visible.json()["key"]]  # the filter excludes the other project's event
+    assert keys["/owner"] == [visible.json()["key"]]  # the owner may not browse the hidden project
+    assert keys["/bugs"] == []  # matches no issue: no delivery at all
+    cur = await pdb.execute(
+        "SELECT webhook_id, count(*) AS n FROM webhook_deliveries WHERE webhook_id = ANY(%s) GROUP BY 1",
+        ([unfiltered, by_project, by_owner, bugs],),
+    )
+    assert {r["webhook_id"]: r["n"] for r in await cur.fetchall()} == {unfiltered: 2, by_project: 1, by_owner: 1}

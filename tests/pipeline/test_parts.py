@@ -3,6 +3,7 @@ dedup stores (real Redis and PostgreSQL) and the idempotency wrapper."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.acks import AckWindow
+from pipelines.batching import parse_bodies
 from pipelines.consumer import consume
 from pipelines.consumers.search import bulk_actions, bulk_errors, to_bulk_body
 from pipelines.dedup import ClaimState, PostgresDedup, RedisDedup
@@ -305,3 +308,80 @@ def test_timestamps_in_landing_are_utc(tmp_path: Path) -> None:
     frame = zone.read()
     assert str(frame["date"][0]) == "2026-03-02"
     assert frame["occurred_at"][0] == local
+
+
+# Bulk acknowledgements and batch parsing
+
+
+class FakeChannel:
+    is_closed = False
+
+    def __init__(self) -> None:
+        self.acks: list[tuple[int, bool]] = []
+
+    async def basic_ack(self, delivery_tag: int, multiple: bool = False) -> None:
+        self.acks.append((delivery_tag, multiple))
+
+    async def basic_nack(self, delivery_tag: int, multiple: bool = False, requeue: bool = True) -> None:
+        assert requeue and not multiple
+        self.acks.append((-delivery_tag, False))  # a nack, as a negative tag
+
+
+async def _turn() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_the_ack_window_acks_only_the_contiguous_run_of_processed_deliveries() -> None:
+    channel = FakeChannel()
+    window = AckWindow(channel, stall_seconds=0.2)
+    for tag in range(1, 8):
+        window.start(tag)
+    window.ack(2)
+    window.ack(3)
+    await _turn()
+    assert channel.acks == []  # 1 is still being processed: nothing may be covered
+    window.ack(1)
+    window.settled(4)  # rejected on its own: never acked, but the run goes past it
+    window.ack(6)
+    await _turn()
+    assert channel.acks == [(3, True)]
+    window.ack(5)
+    await _turn()
+    assert channel.acks == [(3, True), (6, True)]
+    window.settled(7)
+    await _turn()
+    assert channel.acks == [(3, True), (6, True)]  # nothing left to ack up to 7
+
+
+async def test_the_ack_window_acks_singly_what_waits_behind_a_slow_delivery() -> None:
+    channel = FakeChannel()
+    window = AckWindow(channel, stall_seconds=0.05)
+    for tag in (1, 2, 3):
+        window.start(tag)
+    window.ack(2)
+    window.ack(3)
+    await asyncio.sleep(0.2)
+    assert sorted(channel.acks) == [(2, False), (3, False)]  # 1 is still being processed: never covered
+    window.ack(1)
+    await _turn()
+    assert channel.acks[-1] == (1, True)  # covers 1 only: 2 and 3 were settled
+
+
+async def test_the_ack_window_requeues_deliveries_that_never_reached_the_handler_before_acking_past_them() -> None:
+    channel = FakeChannel()
+    window = AckWindow(channel, stall_seconds=0.05)
+    for tag in (3, 4):  # 1 and 2 were dropped before the handler (FastStream at start-up)
+        window.start(tag)
+        window.ack(tag)
+    await asyncio.sleep(0.2)
+    assert channel.acks[:2] == [(-1, False), (-2, False)]  # nacked (requeued) first, then the run goes on
+    assert (4, True) in channel.acks[2:]
+    assert window.floor == 4
+
+
+def test_bodies_parse_to_events_and_a_bad_one_fails_alone() -> None:
+    good = event()
+    parsed = parse_bodies([good.model_dump_json(by_alias=True).encode(), b'{"not": "an event"}', b"{"])
+    assert parsed[0] == good
+    assert isinstance(parsed[1], ValueError) and isinstance(parsed[2], ValueError)

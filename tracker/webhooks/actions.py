@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
+import psycopg
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
@@ -15,6 +17,8 @@ from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import Conflict, Forbidden, NotFound, ValidationError
 from tracker.events import Event, EventType
 from tracker.webhooks import repository as sql
+
+log = logging.getLogger("tracklake.webhooks")
 
 EVENT_TYPES = frozenset(get_args(EventType))
 ALL_EVENTS = "*"
@@ -79,19 +83,49 @@ def check_events(events: Any) -> list[str]:
     return sorted(set(events))
 
 
-def check_jql(jql: Any) -> str | None:
-    """The optional JQL filter, checked for syntax now (evaluated per event once tracker search can)."""
+# A condition no issue meets: validating a filter compiles it in full but looks at no rows.
+_NO_ISSUE = "issue = 0"
+_FILTER_CHUNK = 500  # issue ids per filter query (search caps a page at 1000)
+
+
+async def check_jql(conn: Conn, owner: Actor, jql: Any) -> str | None:
+    """The optional JQL filter, compiled as its owner would run it (syntax, fields, values, functions).
+
+    An invalid filter raises `jql.JqlError`, which the API answers with 400 and the error's position.
+    """
     if jql is None or (isinstance(jql, str) and not jql.strip()):
         return None
     if not isinstance(jql, str) or len(jql) > 10_000:
         raise ValidationError("Invalid JQL", errors={"jql": "a JQL query of at most 10000 characters"})
-    from jql import JqlError, parse
+    from tracker.search.execute import search
 
-    try:
-        parse(jql)
-    except JqlError as exc:
-        raise ValidationError("Invalid JQL", errors={"jql": str(exc)}) from None
+    await search(conn, owner, jql, extra_jql=_NO_ISSUE, max_results=1)
     return jql
+
+
+async def filter_matches(conn: Conn, owner: Actor | None, jql: str, issue_ids: Sequence[int]) -> set[int]:
+    """Of these issues, those the filter matches as `owner` sees them now (none without an active owner)."""
+    if owner is None or not issue_ids:
+        return set()
+    from jql import JqlError
+    from tracker.search.execute import search
+
+    ids = sorted(set(issue_ids))
+    matched: set[int] = set()
+    for start in range(0, len(ids), _FILTER_CHUNK):
+        chunk = ids[start : start + _FILTER_CHUNK]
+        extra = f"issue in ({', '.join(str(i) for i in chunk)})"
+        try:
+            async with conn.transaction():  # a savepoint: a failing filter leaves the enqueueing intact
+                page = await search(conn, owner, jql, extra_jql=extra, max_results=len(chunk))
+        except (JqlError, psycopg.DataError, psycopg.ProgrammingError) as exc:
+            # The filter was valid when registered; a project, field or value it names is gone since (or the
+            # query fails on the data). It matches nothing until it is fixed: delivering everything would
+            # ignore what the owner asked for.
+            log.warning("webhook filter %r fails (%s); it matches nothing", jql, exc)
+            return set()
+        matched.update(page.issue_ids)
+    return matched
 
 
 def _require_admin(actor: Actor) -> None:
@@ -129,7 +163,7 @@ async def do_create_webhook(
             "name": name.strip(),
             "url": check_url(data.get("url"), allowed_hosts),
             "events": check_events(data.get("events")),
-            "jql": check_jql(data.get("jql")),
+            "jql": await check_jql(conn, actor, data.get("jql")),
             "secret": secret,
             "active": bool(data.get("active", True)),
             "created_by": actor.id,
@@ -156,7 +190,7 @@ async def do_update_webhook(
     conn: Conn, actor: Actor, webhook_id: int, data: Mapping[str, Any], allowed_hosts: Sequence[str]
 ) -> DictRow:
     """Change name, url, events, jql, secret or active; fields absent are kept."""
-    await get_webhook(conn, actor, webhook_id)
+    hook = await get_webhook(conn, actor, webhook_id)
     values: dict[str, Any] = {}
     if "name" in data:
         if not isinstance(data["name"], str) or not data["name"].strip() or len(data["name"]) > 255:
@@ -167,7 +201,7 @@ async def do_update_webhook(
     if "events" in data:
         values["events"] = check_events(data["events"])
     if "jql" in data:
-        values["jql"] = check_jql(data["jql"])
+        values["jql"] = await check_jql(conn, await _owner_or(conn, hook, actor), data["jql"])
     if "secret" in data:
         if not isinstance(data["secret"], str) or not 16 <= len(data["secret"]) <= 255:
             raise ValidationError("Invalid secret", errors={"secret": "16-255 characters"})
@@ -226,21 +260,53 @@ async def do_redeliver(conn: Conn, actor: Actor, webhook_id: int, delivery_id: i
 
 
 def wants(webhook: Mapping[str, Any], event: Event) -> bool:
-    """Whether a webhook subscribes to the event's type.
-
-    The JQL filter is stored and syntax-checked but not yet evaluated against the issue: that needs tracker's
-    search catalog (JQL compiled to SQL for one issue id), which is not in place yet.
-    """
+    """Whether a webhook subscribes to the event's type (its JQL filter is checked by `enqueue_deliveries`)."""
     if event.imported:
         return False  # an import replays years of history: receivers are not sent the past
     events = webhook["events"]
     return ALL_EVENTS in events or event.type in events
 
 
+async def _owners(conn: Conn, ids: Sequence[int]) -> dict[int, Actor]:
+    rows = await fetch_all(conn, sql.SELECT_OWNERS, {"ids": sorted(set(ids))}) if ids else []
+    return {r["id"]: _actor(r) for r in rows}
+
+
+def _actor(row: Mapping[str, Any]) -> Actor:
+    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
+
+
+async def _owner_or(conn: Conn, hook: Mapping[str, Any], actor: Actor) -> Actor:
+    """The webhook's owner (who registered it) while active, else the administrator changing it."""
+    owner = (await _owners(conn, [hook["created_by"]])).get(hook["created_by"]) if hook["created_by"] else None
+    return owner or actor
+
+
 async def enqueue_deliveries(conn: Conn, events: Sequence[Event]) -> int:
-    """One pending delivery per active webhook wanting each event; enqueueing twice adds nothing."""
+    """One pending delivery per active webhook wanting each event; enqueueing twice adds nothing.
+
+    A webhook with a JQL filter gets an issue's event only when the issue matches the filter, evaluated as the
+    webhook's owner (their browse permission applies) against the issue as it is when the event is processed:
+    one query per filtered webhook and batch, the filter AND `issue in (<the batch's issues>)`. An event without
+    an issue (a sprint's) is not filtered; a deleted issue matches no filter.
+    """
     hooks = await fetch_all(conn, sql.SELECT_ACTIVE)
     rows = [(h, e) for e in events for h in hooks if wants(h, e)]
+    filtered = {h["id"]: h for h, e in rows if h["jql"] and e.issue_id is not None}
+    if filtered:
+        owners = await _owners(conn, [h["created_by"] for h in filtered.values() if h["created_by"] is not None])
+        matches = {
+            hook_id: await filter_matches(
+                conn,
+                owners.get(h["created_by"]),
+                h["jql"],
+                [e.issue_id for x, e in rows if x["id"] == hook_id and e.issue_id is not None],
+            )
+            for hook_id, h in filtered.items()
+        }
+        rows = [
+            (h, e) for h, e in rows if h["id"] not in filtered or e.issue_id is None or e.issue_id in matches[h["id"]]
+        ]
     if not rows:
         return 0
     cur = await conn.execute(

@@ -9,7 +9,12 @@ RETURNING {WEBHOOK_COLUMNS}
 SELECT_WEBHOOKS = f"SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY id"
 SELECT_WEBHOOK = f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = %(id)s"
 DELETE_WEBHOOK = "DELETE FROM webhooks WHERE id = %(id)s"
-SELECT_ACTIVE = "SELECT id, url, events, jql FROM webhooks WHERE active"
+SELECT_ACTIVE = "SELECT id, url, events, jql, created_by FROM webhooks WHERE active"
+# The owners of filtered webhooks, as actors: a filter is evaluated with its owner's browse permission. An
+# inactive or deleted owner has none, so such a filter matches nothing.
+SELECT_OWNERS = """
+SELECT id, username, display_name, is_admin FROM users WHERE id = ANY(%(ids)s) AND active
+"""
 
 # Enqueueing is idempotent: one delivery per webhook and event.
 INSERT_DELIVERIES = """
