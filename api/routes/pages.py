@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -99,8 +99,13 @@ def error_page(status: int, message: str, viewer: Viewer | None = None, title: s
     return page("error.html", status, viewer, title=title, message=message)
 
 
+# Query parameters that may carry a secret: never copied into the login form's `next` (and so into another URL).
+SECRET_PARAMS = frozenset({"token", "access_token", "api_token", "apikey", "api_key", "auth", "password", "session"})
+
+
 def _login_redirect(request: Request, *, clear: bool = False) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    kept = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k.lower() not in SECRET_PARAMS]
+    target = request.url.path + (f"?{urlencode(kept)}" if kept else "")
     response = RedirectResponse("/reports/login?" + urlencode({"next": target}), status_code=303)
     if clear:
         response.delete_cookie(COOKIE, path=COOKIE_PATH)

@@ -167,6 +167,9 @@ async def test_pages_send_a_browser_without_credentials_to_the_login_form(analyt
         assert page.headers["location"] == "/reports/login?next=%2Freports%2Fvelocity%3Fboard%3D1"
         form = await anonymous.get(page.headers["location"])
         assert form.status_code == 200 and 'name="next" value="/reports/velocity?board=1"' in form.text
+        # A token put in the URL is not carried into the login form's URL (nor back after login).
+        leaky = await anonymous.get("/reports/velocity?board=1&token=tlk_secret&Access_Token=tlk_other")
+        assert leaky.headers["location"] == "/reports/login?next=%2Freports%2Fvelocity%3Fboard%3D1"
         # A cookie holding no valid token is cleared on the way.
         anonymous.cookies.set("tracklake_session", "tlk_nope", domain="tracklake.test", path="/reports")
         stale = await anonymous.get("/reports")
