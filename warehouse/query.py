@@ -17,8 +17,17 @@ from warehouse.reader import Warehouse, shared
 
 
 def default_root() -> Path:
-    """DATA_DIR/warehouse from TRACKLAKE_DATA_DIR (the same default as tracklake's settings)."""
-    return Path(os.environ.get("TRACKLAKE_DATA_DIR", "./.tracklake")) / "warehouse"
+    """DATA_DIR/warehouse: TRACKLAKE_DATA_DIR when set, else the nearest `.tracklake` in the current directory or
+    one of its parents (a notebook's kernel starts in notebooks/, below the checkout that `serve` and `demo` ran
+    in), else ./.tracklake (tracklake's default). Always an absolute path, so errors name the place."""
+    configured = os.environ.get("TRACKLAKE_DATA_DIR")
+    if configured:
+        return Path(configured).resolve() / "warehouse"
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / ".tracklake").is_dir():
+            return folder / ".tracklake" / "warehouse"
+    return here / ".tracklake" / "warehouse"
 
 
 def catalog_for(cur: duckdb.DuckDBPyConnection, scope: Collection[int] | None = None) -> WarehouseCatalog:

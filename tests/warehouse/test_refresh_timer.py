@@ -1,4 +1,4 @@
-"""The timed refresh (serve and worker): it builds only when something is new, and one process builds at a time."""
+"""The timed refresh (serve and worker), and where analysts find the warehouse by default."""
 
 from __future__ import annotations
 
@@ -84,3 +84,16 @@ def test_refresh_forever_skips_ticks_with_nothing_new(tmp_path: Path, database_u
     finally:
         stop.set()
         thread.join(timeout=60)
+
+
+def test_default_root_finds_the_data_dir_of_a_parent_folder(tmp_path: Path, monkeypatch) -> None:
+    """A notebook's kernel starts in notebooks/, below the checkout whose .tracklake `demo` filled."""
+    from warehouse.query import default_root
+
+    monkeypatch.delenv("TRACKLAKE_DATA_DIR", raising=False)
+    (tmp_path / ".tracklake").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert default_root() == tmp_path / ".tracklake" / "warehouse"
+    monkeypatch.setenv("TRACKLAKE_DATA_DIR", "elsewhere")
+    assert default_root() == tmp_path / "notebooks" / "elsewhere" / "warehouse"
