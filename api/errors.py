@@ -43,9 +43,22 @@ async def validation_error(request: Request, exc: Exception) -> Response:
             "The request body is not valid JSON",
             detail=str(errs[0].get("ctx", {}).get("error", "")) or None,
         )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body_not_json = content_type and content_type != "application/json" and not content_type.endswith("+json")
+    if body_not_json and any(tuple(e.get("loc", ())) == ("body",) for e in errs):
+        # e.g. curl -d without -H 'Content-Type: application/json' sends a form
+        return problem(
+            415,
+            "unsupported_media_type",
+            f"The request body must be JSON, sent with Content-Type: application/json (not {content_type})",
+        )
     errors: dict[str, str] = {}
     for e in errs:
-        errors.setdefault(_loc(tuple(e.get("loc", ()))), e.get("msg", "invalid"))
+        loc = tuple(e.get("loc", ()))
+        message = e.get("msg", "invalid")
+        if e.get("type") == "extra_forbidden" and loc == ("body", "status") and request.method == "PATCH":
+            message = "status changes go through transitions: POST /api/v1/issues/{key}/transitions"
+        errors.setdefault(_loc(loc), message)
     return problem(422, "validation_error", "The request is not valid", errors=errors)
 
 

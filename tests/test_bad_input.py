@@ -64,6 +64,11 @@ async def test_malformed_json_and_wrong_content(admin, project, db):
     assert r.status_code == 400 and r.json()["code"] == "malformed_json"
     r = await admin.post("/api/v1/issues", content=b"[1, 2]", headers={"Content-Type": "application/json"})
     assert r.status_code == 422
+    # curl -d without a JSON content type sends a form: say what to send instead of "not a valid dictionary"
+    form = f'{{"project": "{project["key"]}", "type": "Task", "summary": "s"}}'.encode()
+    r = await admin.post("/api/v1/issues", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_media_type", r.text
+    assert "Content-Type: application/json" in r.json()["title"]
     assert await counts(db, project["key"]) == before
 
 
@@ -93,6 +98,8 @@ async def test_bad_updates_write_nothing(admin, make_issue, project, db):
     ]:
         r = await admin.patch(f"/api/v1/issues/{issue['key']}", json=body)
         assert r.status_code == 422, (body, r.text)
+        if "status" in body:
+            assert "transitions" in r.json()["errors"]["status"]
     for header in ("abc", '"x"', 'W/"-1"'):
         r = await admin.patch(f"/api/v1/issues/{issue['key']}", json={"summary": "x"}, headers={"If-Match": header})
         assert r.status_code == 422 and "If-Match" in r.json()["errors"]
