@@ -125,7 +125,9 @@ def next_run(cron: str, timezone: str, after: datetime) -> datetime:
     """The first occurrence of `cron` (read in `timezone`) strictly after `after`, in UTC."""
     try:
         following = croniter(cron, after.astimezone(zone(timezone))).get_next(datetime)
-    except (CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, ValueError, KeyError) as exc:
+    except CroniterBadDateError:
+        raise invalid("cron", f"'{cron}' never fires (no such date, e.g. 30 February)") from None
+    except (CroniterBadCronError, CroniterNotAlphaError, ValueError, KeyError) as exc:
         raise invalid("cron", str(exc)) from None
     assert isinstance(following, datetime)
     return following.astimezone(UTC)

@@ -147,6 +147,8 @@ async def test_invalid_schedules_are_refused_and_nothing_is_written(
     r = await client.post("/api/v1/schedules", json=valid | body)
     assert r.status_code == 422, r.text
     assert field in r.json()["errors"], r.json()
+    if body.get("cron") == "0 0 31 2 *":
+        assert "never fires" in r.json()["errors"]["cron"]
     assert (await (await db.execute(count)).fetchone())["n"] == before
 
 
