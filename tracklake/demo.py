@@ -501,29 +501,29 @@ def demo_command(key: str, seed: int, *, warehouse: bool = True) -> int:
             ours = conn.execute(
                 "SELECT 1 FROM import_external_ids WHERE source = %s AND kind = 'project'", (demo_source(key),)
             ).fetchone()
-        if exists and ours:
-            print(f"The demo project {key} exists already: nothing to do.")
-            return 0
-        if exists:
+        if exists and not ours:
             print(f"error: a project {key} exists and is not the demo's; choose another key with --key")
             return 1
-        bundle = bundle_from_data(demo_bundle(key, seed=seed), "demo")
-        columns = (TextColumn("demo"), BarColumn(), MofNCompleteColumn())
-        with Progress(*columns) as bar:
-            task = bar.add_task("issues", total=bundle.count("issues"))
-            summary = asyncio.run(
-                run_import(url, bundle, source=demo_source(key), progress=lambda n: bar.advance(task, n))
-            )
-        print("\n".join(summary_lines(summary)))
-        if summary.errors:
-            return 2
-        if warehouse:
-            try:
-                from warehouse import rebuild
+        if exists:
+            print(f"The demo project {key} exists already: nothing to import.")
+        else:
+            bundle = bundle_from_data(demo_bundle(key, seed=seed), "demo")
+            columns = (TextColumn("demo"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns) as bar:
+                task = bar.add_task("issues", total=bundle.count("issues"))
+                summary = asyncio.run(
+                    run_import(url, bundle, source=demo_source(key), progress=lambda n: bar.advance(task, n))
+                )
+            print("\n".join(summary_lines(summary)))
+            if summary.errors:
+                return 2
+            if warehouse:
+                try:
+                    from warehouse import rebuild
 
-                rebuild(settings.warehouse_dir, url)
-            except Exception as exc:  # the tracker works without it; reports wait for the next refresh
-                print(f"note: the warehouse was not rebuilt ({exc}); run `tracklake warehouse rebuild`")
+                    rebuild(settings.warehouse_dir, url)
+                except Exception as exc:  # the tracker works without it; reports wait for the next refresh
+                    print(f"note: the warehouse was not rebuilt ({exc}); run `tracklake warehouse rebuild`")
         with psycopg.connect(url) as conn:
             boards = conn.execute(
                 "SELECT b.id, b.name, b.type FROM boards b JOIN projects p ON p.id = b.project_id WHERE p.key = %s"

@@ -41,6 +41,10 @@ async def test_demo_creates_boards_sprints_history_and_reports(fresh_url: str, t
     result = await asyncio.to_thread(CliRunner().invoke, app, ["demo"], env=env)  # the CLI runs its own loop
     assert result.exit_code == 0, result.output
     assert "Demo project TEAM is ready" in result.output
+    # a second run imports nothing and shows where to look again
+    again = await asyncio.to_thread(CliRunner().invoke, app, ["demo"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "nothing to import" in again.output and "/reports/boards/" in again.output
 
     with psycopg.connect(fresh_url) as conn:
         boards = conn.execute(
