@@ -11,6 +11,8 @@ validates and converts them (lists also as comma-separated text). A result is a 
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -150,10 +152,19 @@ class ReportSpec:
         return self.function(ctx, **params.model_dump(by_alias=False, exclude_none=False))
 
 
+def summary(function: Callable[..., Any]) -> str:
+    """The first paragraph of a function's docstring on one line: a report's description.
+
+    Only the first line would cut descriptions that wrap mid-sentence; later paragraphs are details.
+    """
+    paragraph = re.split(r"\n\s*\n", inspect.cleandoc(function.__doc__ or ""), maxsplit=1)[0]
+    return " ".join(paragraph.split())
+
+
 def _spec(
     name: str, title: str, params: type[Params], function: Callable[..., dict[str, Any]], chart: str
 ) -> ReportSpec:
-    return ReportSpec(name, title, (function.__doc__ or "").strip().splitlines()[0], params, function, chart)
+    return ReportSpec(name, title, summary(function), params, function, chart)
 
 
 REGISTRY: dict[str, ReportSpec] = {
