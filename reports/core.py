@@ -1,4 +1,4 @@
-"""Jira Core reports and gadgets (docs/reports.md §9): created vs resolved, resolution time, average age, field
+"""Jira Core reports and gadgets: created vs resolved, resolution time, average age, field
 statistics (pie) and two-dimensional statistics. They read resolution, not board columns; resolutiondate is the
 time the current resolution was set (empty while unresolved), as issue_snapshot replays it."""
 

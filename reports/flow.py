@@ -1,4 +1,4 @@
-"""Flow reports over board columns (docs/reports.md §§7, 8, 10): cumulative flow, control chart, lead time,
+"""Flow reports over board columns: cumulative flow, control chart, lead time,
 throughput and aging work in progress.
 
 Columns are the board's (done = its rightmost column); without a board, status categories act as the columns

@@ -1,4 +1,4 @@
-"""Monte Carlo forecasts from daily throughput (docs/reports.md §11).
+"""Monte Carlo forecasts from daily throughput.
 
 Samples are the items finished per calendar day in a history window, zero days included. "When": each trial adds
 one sampled day at a time until N items are done; the p-th percentile of finishing days D gives the date

@@ -1,4 +1,4 @@
-"""Sprint reports (docs/reports.md §§1, 2, 5, 6): burndown, burnup, sprint report and velocity.
+"""Sprint reports: burndown, burnup, sprint report and velocity.
 
 Rules (shared/reference/reports.md):
 * done = the issue's status maps to the board's rightmost column (not resolution, not status category);
