@@ -41,7 +41,7 @@ TOTAL_COUNT_LIMIT = 1_000
 # A full-text match finding fewer documents than this is read from the GIN index first and handed to the
 # compiler as ids (see jql.to_sql.SqlCompiler._indexed_text); with more, the planner may walk an ORDER BY
 # index and stop after a page.
-FEW_TEXT_MATCHES = 5_000
+FEW_TEXT_MATCHES = 10_000
 
 
 @dataclass(frozen=True)
