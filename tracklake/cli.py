@@ -21,8 +21,41 @@ def database(settings: Settings):  # type: ignore[no-untyped-def]
         return
     from tracklake.embedded import embedded_postgres
 
-    with embedded_postgres(settings.data_dir) as url:
+    with embedded_postgres(settings.data_dir, debug=settings.log_level.upper() == "DEBUG") as url:
         yield url
+
+
+def require_database(url: str) -> None:
+    """Exit with one line and a hint (code 2) when the configured database does not exist, rather than with the
+    traceback of the first connection. Other connection errors are left to show as they did."""
+    import re
+
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.OperationalError as exc:
+        missing = re.search(r'database "(.+?)" does not exist', str(exc))
+        if missing is None:
+            return
+        name = missing.group(1)
+        info = psycopg.conninfo.conninfo_to_dict(url)
+        where = f" on {info['host']}:{info.get('port', 5432)}" if info.get("host") else ""
+        typer.echo(
+            f'error: database "{name}" does not exist{where} (TRACKLAKE_DATABASE_URL); create it with `createdb {name}`'
+            " or unset TRACKLAKE_DATABASE_URL to use the embedded server under the data dir",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+def _announce(sockets: list[socket.socket]) -> None:
+    """Say where tracklake listens: only once the sockets are bound, so it is true when printed."""
+    urls = []
+    for sock in sockets:
+        host, port = sock.getsockname()[:2]
+        urls.append(f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}")
+    typer.echo(f"tracklake listening on {', '.join(urls)}", err=True)
 
 
 @app.command()
@@ -39,9 +72,10 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level)
+    if settings.database_url:
+        require_database(settings.database_url)
     with database(settings) as url:
         bind = {"host": host or settings.host, "port": port or settings.port, "log_config": None, "access_log": False}
-        typer.echo(f"tracklake listening on http://{bind['host']}:{bind['port']}", err=True)
         if workers > 1:
             import os
 
@@ -53,7 +87,20 @@ def serve(
             return
         config = uvicorn.Config(create_app(settings, database_url=url), **bind)  # type: ignore[arg-type]
         with _graceful_signals():
-            uvicorn.Server(config).run()
+            _server(config).run()
+
+
+def _server(config: Any) -> Any:
+    """uvicorn's server, saying where it listens once the app has started and the port is bound."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)  # exits when the app's startup or the bind fails
+            if self.started:
+                _announce([sock for server in self.servers for sock in server.sockets])
+
+    return Server(config)
 
 
 def listening_socket(config: Any) -> socket.socket:
@@ -75,6 +122,7 @@ def _run_workers(workers: int, bind: dict[str, object]) -> None:
 
     config = uvicorn.Config("api.app:create_app_from_env", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
     sock = listening_socket(config)
+    _announce([sock])
     with _graceful_signals():
         Multiprocess(config, sockets=[sock]).run()
 
@@ -192,9 +240,13 @@ def search_reindex(
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations and exit."""
+    from api.observability import configure_logging
     from tracklake.migrate import migrate
 
     settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.database_url:
+        require_database(settings.database_url)
     with database(settings) as url:
         applied = migrate(url)
     typer.echo(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
