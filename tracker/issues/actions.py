@@ -437,26 +437,7 @@ async def do_create_issue(
     )
     when = at or now()
     row = new_issue_row(ctx, values, custom.values, when)
-    params = {
-        column: row[column]
-        for column in (
-            "id",
-            "project_id",
-            "project_key",
-            "issue_type_id",
-            "priority_id",
-            "status_id",
-            "summary",
-            "description",
-            "assignee_id",
-            "reporter_id",
-            "labels",
-            "due_date",
-            "story_points",
-            "parent_id",
-        )
-    }
-    params |= {"custom_fields": Jsonb(custom.values), "now": when}
+    params = row | {"custom_fields": Jsonb(custom.values), "now": when}  # INSERT_ISSUE reads what it names
     async with conn.pipeline():
         inserted = await conn.execute(sql.INSERT_ISSUE, params)
         await record_change(
