@@ -57,6 +57,18 @@ from tracker.importer.values import (
 )
 
 STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
+# A status only changelogs name comes without its category: Jira's own statuses get the category Jira gives them,
+# any other name In Progress (docs/import.md).
+JIRA_STATUS_CATEGORIES = {
+    "open": "todo",
+    "to do": "todo",
+    "backlog": "todo",
+    "selected for development": "todo",
+    "reopened": "todo",
+    "done": "done",
+    "closed": "done",
+    "resolved": "done",
+}
 SPRINT_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-sprint"
 EPIC_LINK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-epic-link"
 RANK_FIELD_TYPE = "com.pyxis.greenhopper.jira:gh-lexo-rank"
@@ -150,6 +162,7 @@ class Parser:
         self.user_refs: dict[str, str] = {}
         self.status_ids: dict[str, str] = {}
         self.statuses: dict[str, JiraStatus] = {}
+        self.issue_statuses: dict[Origin, str | Reject] = {}  # each issue's fields.status, read before any issue
         self.types: dict[str, JiraIssueType] = {}
         self.projects: dict[str, JiraProject] = {}
         self.project_ids: dict[str, str] = {}
@@ -252,15 +265,40 @@ class Parser:
             self.status_ids[sid] = lower
         return lower
 
+    def read_issue_statuses(self) -> None:
+        """Every issue's current status, before any board or changelog refers to a status: a bundle without a
+        statuses section then means the same whatever the order of its issues."""
+        for origin, obj in self.bundle.items("issues"):
+            fields = obj.get("fields") if isinstance(obj, dict) else None
+            raw = fields.get("status") if isinstance(fields, dict) else None
+            if raw is None:
+                continue
+            self.here = origin
+            try:
+                self.issue_statuses[origin] = self.status(raw, ".fields.status")
+            except Reject as exc:  # reported when the issue is read
+                self.issue_statuses[origin] = exc
+        self.here = None
+
     def status_ref(self, raw: Any, string: Any, where: str) -> str | None:
-        """A status named in a changelog item by id (and name)."""
+        """A status named in a changelog item by id and name: a known one, else (named only in changelogs) a new
+        one by that name, its category guessed from the name."""
         if raw is None and string is None:
             return None
         if raw is not None and str(raw) in self.status_ids:
             return self.status_ids[str(raw)]
-        if isinstance(string, str) and string.strip().lower() in self.statuses:
-            return string.strip().lower()
-        raise Reject(where, f"status {raw} ('{string}') is not among the bundle's statuses")
+        name = string.strip() if isinstance(string, str) else ""
+        if not name:
+            raise Reject(where, f"status {raw} is not among the bundle's statuses and the changelog gives no name")
+        if len(name) > 255:
+            raise Reject(f"{where}String", "a status needs a name of 1-255 characters")
+        lower = name.lower()
+        if lower not in self.statuses:
+            first = self.here.path(".changelog") if self.here else "changelog"
+            self.statuses[lower] = JiraStatus(name, JIRA_STATUS_CATEGORIES.get(lower, "in_progress"), first)
+        if raw is not None:
+            self.status_ids.setdefault(str(raw), lower)
+        return lower
 
     def issue_type(self, obj: Any, where: str) -> str:
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or not obj["name"].strip():
@@ -800,7 +838,12 @@ class Parser:
             values[name] = obj["name"].strip() if obj else None
         if fields.get("status") is None:
             raise Reject(".fields.status", "a status is required")
-        values["status"] = self.status(fields.get("status"), ".fields.status")
+        status = self.issue_statuses.get(self.here) if self.here else None
+        if status is None:
+            status = self.status(fields.get("status"), ".fields.status")
+        if isinstance(status, Reject):
+            raise status
+        values["status"] = status
         values["assignee"] = self.user(fields.get("assignee"), ".fields.assignee")
         values["reporter"] = self.user(fields.get("reporter") or fields.get("creator"), ".fields.reporter")
         values["description"] = text_value(fields.get("description"), ".fields.description")
@@ -992,6 +1035,7 @@ class Parser:
                 self.status(s, "")
             except Reject as exc:
                 self.reject("statuses", origin, exc)
+        self.read_issue_statuses()
         self.read_projects()
         boards = self.read_boards()
         sprints = self.read_sprints(boards)

@@ -33,6 +33,7 @@ from tracker.workflows import admin as workflow_admin
 from tracker.workflows.definitions import load_workflow
 
 CATEGORY_ORDER = {"todo": 0, "in_progress": 1, "done": 2}
+CATEGORY_NAMES = {"todo": "To Do", "in_progress": "In Progress", "done": "Done"}
 USERNAME_CHARS = re.compile(r"[^a-z0-9._-]+")
 # The importing actor stands in for a missing reporter (tracklake requires one).
 ACTOR_REF = "\x00actor"
@@ -121,9 +122,10 @@ class MetadataWriter:
             self.maps.resolutions,
             "resolutions",
         )
+        before = await self._load_statuses()
         for project in self.parsed.projects.values():
             await self.project(project)
-        await self._load_statuses()
+        self._created_statuses(before, await self._load_statuses())
         for board in self.parsed.boards:
             await self.board(board)
         for sprint in self.parsed.sprints:
@@ -218,6 +220,18 @@ class MetadataWriter:
         self.categories = {r["name"].lower(): r["category"] for r in rows}
         return {r["name"].lower(): r["id"] for r in rows}
 
+    def _created_statuses(self, before: Mapping[str, int], after: Mapping[str, int]) -> None:
+        """A warning for each status only changelogs name that the import created: its category is a guess."""
+        for lower, status in self.parsed.statuses.items():
+            if status.changelog_only and lower not in before and lower in after:
+                self.problem(
+                    status.changelog_only,
+                    f"status '{status.name}' is named only in changelogs, not among the bundle's statuses or any "
+                    f"issue's current status: created with the category {CATEGORY_NAMES[status.category]}, guessed "
+                    "from its name (a statuses section in the export would give Jira's)",
+                    "warning",
+                )
+
     # -- projects and workflows -----------------------------------------------------------------------------------
 
     async def project(self, project: JiraProject) -> None:
@@ -258,8 +272,10 @@ class MetadataWriter:
         parsed = self.parsed.statuses
         known = self.maps.statuses
 
-        def category(name: str) -> str:
-            return parsed[name].category if name in parsed else self.categories.get(name, "in_progress")
+        def category(name: str) -> str:  # a guessed category gives way to the one tracklake knows
+            if name in parsed and not (parsed[name].changelog_only and name in self.categories):
+                return parsed[name].category
+            return self.categories.get(name, "in_progress")
 
         names = sorted(dict.fromkeys([*project.statuses, *extra]), key=lambda s: CATEGORY_ORDER[category(s)])
         if not names:

@@ -90,6 +90,8 @@ class JiraUser:
 class JiraStatus:
     name: str
     category: str  # tracklake's: todo / in_progress / done
+    # where a status only changelogs name was first named (`issues[0].changelog`): its category is a guess
+    changelog_only: str | None = None
 
 
 @dataclass(slots=True)
