@@ -133,3 +133,13 @@ async def test_a_status_only_a_changelog_names_matches_an_existing_one(run, db, 
     summary = await run(search_page(key))  # 'In Progress' is one of tracklake's own statuses
     assert summary.errors == [] and not [p for p in summary.problems if "changelogs" in p.message]
     assert await one(db, "SELECT count(*) FROM statuses WHERE lower(name) = 'in progress'") == 1
+
+
+async def test_an_issue_without_a_priority_gets_the_default(run, db, key):
+    """Jira allows an issue without a priority; tracklake gives it Medium, as a create without one does."""
+    bundle = search_page(key)
+    bundle["issues"][1]["fields"]["priority"] = None
+    summary = await run(bundle)
+    assert summary.errors == [] and summary.counts["issues_created"] == 2
+    priority = "SELECT p.name FROM issues i JOIN priorities p ON p.id = i.priority_id WHERE i.key = %s"
+    assert await one(db, priority, f"{key}-2") == "Medium"

@@ -121,6 +121,7 @@ PARENT_FIELDS = {"parent", "issueparentassociation", "epic link"}
 USER_FIELDS = {"assignee", "reporter"}
 USER_REFS = ("accountId", "key", "name")  # what Jira Cloud, Server and old Server name a user by
 SCALARS = (str, int)
+DEFAULT_PRIORITY = "Medium"  # what tracklake gives an issue created without a priority
 MAX_SUMMARY = 255
 
 
@@ -836,6 +837,9 @@ class Parser:
             if obj is not None and (not isinstance(obj, dict) or not isinstance(obj.get("name"), str)):
                 raise Reject(f".fields.{name}", f"must be a {name} object with a name")
             values[name] = obj["name"].strip() if obj else None
+        # Jira allows no priority (the field can be left off a screen); every tracklake issue has one, and an issue
+        # created without one gets the default: the same here.
+        values["priority"] = values["priority"] or DEFAULT_PRIORITY
         if fields.get("status") is None:
             raise Reject(".fields.status", "a status is required")
         status = self.issue_statuses.get(self.here) if self.here else None
