@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiormq import spec
@@ -62,55 +62,65 @@ class RabbitPublisher:
             self._declared = True
 
     async def publish(self, rows: Sequence[OutboxRow]) -> PublishResult:
-        """Publish a batch pipelined on one confirming channel, then await every confirm together.
+        """Publish a batch on one confirming channel, in waves (see `publish_in_waves`).
 
         FastStream's connection, channel and declared exchange carry the messages, but the hot path writes the
         frames through the channel's underlying aiormq channel: the per-message work of `broker.publish`
-        (middlewares, encoding, message objects) cost more than RabbitMQ itself. Frames go out in id order on
-        one channel, so RabbitMQ enqueues each lane's rows in order; a lane's rows after its first unconfirmed
-        one are not marked sent (they are published again later, and consumers' dedup absorbs the copy).
+        (middlewares, encoding, message objects) cost more than RabbitMQ itself.
         """
-        result = PublishResult()
         try:
             await self.ensure_connected()
             exchange = await self.broker.declare_exchange(self.topology.exchange)
             channel = await exchange.channel.get_underlay_channel()
         except Exception as exc:
-            result.error = exc
-            return result
-        ordered = sorted(rows, key=lambda r: r.id)
-        # Tasks start in this order and take the channel's FIFO lock before their first suspension, so the
-        # frames are written in id order.
-        confirms = [
-            asyncio.ensure_future(
-                channel.basic_publish(
-                    row.body.encode(),
-                    exchange=exchange.name,
-                    routing_key=row.event_type,
-                    # correlation_id too: FastStream generates one (a uuid4) for every message without it
-                    properties=spec.Basic.Properties(
-                        delivery_mode=2,
-                        message_id=str(row.event_id),
-                        correlation_id=str(row.event_id),
-                        content_type="application/json",
-                    ),
-                    timeout=self.timeout,
-                )
+            return PublishResult(error=exc)
+
+        async def send(row: OutboxRow) -> object:
+            return await channel.basic_publish(
+                row.body.encode(),
+                exchange=exchange.name,
+                routing_key=row.event_type,
+                # correlation_id too: FastStream generates one (a uuid4) for every message without it
+                properties=spec.Basic.Properties(
+                    delivery_mode=2,
+                    message_id=str(row.event_id),
+                    correlation_id=str(row.event_id),
+                    content_type="application/json",
+                ),
+                timeout=self.timeout,
             )
-            for row in ordered
-        ]
-        outcomes = await asyncio.gather(*confirms, return_exceptions=True)
-        blocked: set[int] = set()  # lanes with an unconfirmed row: nothing after it is marked sent
-        for row, outcome in zip(ordered, outcomes, strict=True):
-            if row.lane in blocked:
-                continue
+
+        return await publish_in_waves(rows, send)
+
+
+async def publish_in_waves(rows: Sequence[OutboxRow], send: Callable[[OutboxRow], Awaitable[object]]) -> PublishResult:
+    """Publish rows so that each lane's (issue's) rows reach the broker in order, every lane at once.
+
+    Wave k sends the k-th row of every lane together and awaits their confirms; a lane's next row goes out only
+    once the broker confirmed the one before (`spec.Basic.Ack`). A lane whose row failed sends nothing more in
+    this batch: a later row must never be in a queue while an earlier one is not. Typical batches hold one row
+    per issue, so they take a single wave.
+    """
+    result = PublishResult()
+    lanes: dict[int, list[OutboxRow]] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        lanes.setdefault(row.lane, []).append(row)
+    depth = 0
+    while True:
+        # Tasks start in id order and take the channel's FIFO lock before their first suspension, so the frames
+        # of a wave are written in id order.
+        wave = sorted((q[depth] for q in lanes.values() if depth < len(q)), key=lambda r: r.id)
+        if not wave:
+            return result
+        outcomes = await asyncio.gather(*(send(row) for row in wave), return_exceptions=True)
+        for row, outcome in zip(wave, outcomes, strict=True):
             if isinstance(outcome, BaseException) or not isinstance(outcome, spec.Basic.Ack):
-                blocked.add(row.lane)
+                del lanes[row.lane]
                 if result.error is None:
                     result.error = outcome if isinstance(outcome, BaseException) else RuntimeError(repr(outcome))
-                continue
-            result.sent.append(row.id)
-        return result
+            else:
+                result.sent.append(row.id)
+        depth += 1
 
 
 def _window(msg: RabbitMessage) -> tuple[AckWindow | None, int]:
@@ -155,15 +165,24 @@ def retry_middleware(topology: Topology, queue: str, broker: RabbitBroker) -> ty
             except Exception as exc:
                 try:
                     await self._failed(msg, exc)
-                finally:
-                    _window_mark(msg, ack=False)
+                except Exception:
+                    # Not settled: dead-letter it rather than let a later multiple ack cover (and lose) it.
+                    log.exception("%s: could not retry %s; dead-lettering it", queue, msg.message_id)
+                    try:
+                        await msg.reject(requeue=False)
+                    except Exception:
+                        return None  # the channel is gone: the delivery comes again on the next one
+                _window_mark(msg, ack=False)
                 return None
             _window_mark(msg, ack=True)
             return result
 
         async def _failed(self, msg: RabbitMessage, exc: Exception) -> None:
             headers = dict(msg.headers or {})
-            retries = int(headers.get(RETRIES_HEADER, 0))
+            try:
+                retries = int(headers.get(RETRIES_HEADER, 0))
+            except (TypeError, ValueError):
+                retries = topology.max_retries  # a header we did not write: no more retries
             headers[ERROR_HEADER] = f"{type(exc).__name__}: {exc}"[:500]
             if retries < topology.max_retries:
                 headers[RETRIES_HEADER] = retries + 1

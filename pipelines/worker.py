@@ -223,8 +223,10 @@ async def run_worker(
     consumers: bool = True,
     processes: int = 1,
     configure_logging: Callable[[str], None] | None = None,
+    parent_sentinel: int | None = None,
 ) -> None:
-    """`tracklake worker`: run until SIGINT/SIGTERM.
+    """`tracklake worker`: run until SIGINT/SIGTERM (or, in the relay's child process, until SIGTERM or the
+    parent's exit: `parent_sentinel` becomes readable when it dies, even by SIGKILL).
 
     With `processes=2` (and both parts asked for) the relay runs in a child process and the consumers in this
     one, so the two use two cores: in one process they share one event loop and one core. The child sets up
@@ -244,8 +246,11 @@ async def run_worker(
         start_http_server(settings.worker_metrics_port, registry=metrics.REGISTRY)
     pipeline = Pipeline(settings, database_url, relay=relay, consumers=consumers, dispatcher=consumers)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # The relay's child ignores SIGINT (a Ctrl-C reaches the whole process group): the parent stops it.
+    for sig in (signal.SIGTERM,) if parent_sentinel is not None else (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, pipeline.stop_event.set)
+    if parent_sentinel is not None:
+        loop.add_reader(parent_sentinel, pipeline.stop_event.set)
     refresher = None
     if consumers and settings.warehouse_refresh_seconds > 0:
         from warehouse.refresh import RefreshThread
@@ -272,10 +277,16 @@ async def run_worker(
 def _relay_process_main(
     settings: Any, database_url: str, configure_logging: Callable[[str], None] | None = None
 ) -> None:
-    """The relay's own process (`worker --processes 2`): the relay alone, until SIGTERM."""
+    """The relay's own process (`worker --processes 2`): the relay alone, until SIGTERM or the worker's exit."""
+    import multiprocessing
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if configure_logging is not None:
         configure_logging(settings.log_level)
-    asyncio.run(run_worker(settings, database_url, relay=True, consumers=False))
+    parent = multiprocessing.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    asyncio.run(run_worker(settings, database_url, relay=True, consumers=False, parent_sentinel=sentinel))
 
 
 def start_relay_process(
@@ -312,7 +323,8 @@ async def _watch_child(child: Any, stop: asyncio.Event) -> None:
     finally:
         loop.remove_reader(child.sentinel)
     child.join(1.0)  # reap it (it has exited) for its exit code
-    log.error("the relay process exited (%s); stopping the worker", child.exitcode)
+    if not stop.is_set():
+        log.error("the relay process exited (%s); stopping the worker", child.exitcode)
     stop.set()
 
 

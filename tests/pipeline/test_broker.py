@@ -314,6 +314,44 @@ async def test_worker_with_two_processes_lands_every_event_once_in_issue_order_a
         assert versions == sorted(versions), "an issue's events landed out of order"
 
 
+async def test_the_relay_process_exits_when_the_worker_is_killed(
+    pipeline_db_url: str, topology: Topology, tmp_path: Path
+) -> None:
+    """A SIGKILLed worker (OOM killer, a supervisor's last resort) must not leave its relay running."""
+    import psutil
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
+        "TRACKLAKE_DATABASE_URL": pipeline_db_url,
+        "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
+        "TRACKLAKE_PIPELINE_PREFIX": topology.prefix,
+        "TRACKLAKE_DATA_DIR": str(tmp_path),
+        "TRACKLAKE_WAREHOUSE_REFRESH_SECONDS": "0",
+        "TRACKLAKE_LOG_LEVEL": "WARNING",
+    }
+    worker = subprocess.Popen([TRACKLAKE, "worker", "--processes", "2"], env=env)  # noqa: ASYNC220
+    parent = psutil.Process(worker.pid)
+    relay = None
+    try:
+        for _ in range(300):
+            children = [c for c in parent.children() if "resource_tracker" not in " ".join(c.cmdline())]
+            if children:
+                relay = children[0]
+                break
+            await asyncio.sleep(0.1)
+        assert relay is not None, "the relay process did not start"
+        await asyncio.sleep(2)  # let it get going
+        worker.kill()
+        worker.wait(10)
+        gone, _alive = await asyncio.to_thread(psutil.wait_procs, [relay], 30)
+        assert relay in gone, "the relay process outlived its worker"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait(10)
+        if relay is not None and relay.is_running():
+            relay.kill()  # the test failed: do not leave it behind
+
+
 async def _at_least(count: Any, n: int) -> bool:
     return bool(await count() >= n)
 

@@ -385,3 +385,35 @@ def test_bodies_parse_to_events_and_a_bad_one_fails_alone() -> None:
     parsed = parse_bodies([good.model_dump_json(by_alias=True).encode(), b'{"not": "an event"}', b"{"])
     assert parsed[0] == good
     assert isinstance(parsed[1], ValueError) and isinstance(parsed[2], ValueError)
+
+
+async def test_a_lanes_next_row_is_published_only_after_the_one_before_is_confirmed():
+    """A batch goes out in waves: a lane's later row never reaches the broker while an earlier one failed."""
+    from aiormq import spec
+
+    from pipelines.broker import publish_in_waves
+    from pipelines.relay import OutboxRow
+
+    def row(row_id: int, lane: int) -> OutboxRow:
+        return OutboxRow(row_id, uuid.uuid4(), "issue.updated", lane, lane, "{}", 0, None)
+
+    rows = [row(5, 1), row(1, 1), row(3, 1), row(2, 2), row(4, 2), row(6, 3)]
+    confirmed: set[int] = set()
+    sent: list[int] = []
+
+    async def send(r: OutboxRow) -> object:
+        earlier = [x.id for x in rows if x.lane == r.lane and x.id < r.id]
+        assert all(e in confirmed for e in earlier), f"row {r.id} went out before {earlier} were confirmed"
+        sent.append(r.id)
+        await asyncio.sleep(0)
+        if r.id == 3:
+            raise TimeoutError("no confirm")
+        if r.id == 4:
+            return spec.Basic.Nack()
+        confirmed.add(r.id)
+        return spec.Basic.Ack()
+
+    result = await publish_in_waves(rows, send)
+    assert sorted(result.sent) == [1, 2, 6]  # lane 1 stops at 3, lane 2 at 4
+    assert 5 not in sent and isinstance(result.error, TimeoutError)
+    assert sent[:3] == [1, 2, 6]  # the first wave holds every lane's first row, in id order
