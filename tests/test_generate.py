@@ -168,3 +168,20 @@ def test_a_fast_load_that_fails_halfway_leaves_nothing_behind(fresh_url, monkeyp
         assert conn.execute("SELECT count(*) FROM issue_history").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM projects").fetchone() == (0,)
     assert _dump(fresh_url)[3] == before  # indexes and constraints were never gone for anyone else
+
+
+def test_a_fast_load_gives_up_at_once_when_the_tables_are_in_use(fresh_url):
+    """Behind a long transaction, setting indexes aside would queue every reader of issues behind the load."""
+    import time
+
+    from tracker.errors import Conflict
+
+    with psycopg.connect(fresh_url) as reader:
+        reader.execute("SELECT count(*) FROM issues")  # a transaction that holds the table (ACCESS SHARE)
+        started = time.monotonic()
+        with pytest.raises(Conflict, match="in use"):
+            generate(fresh_url, projects=1, issues=2000, history_per_issue=2, users=2, chunk=1000, fast=True)
+        assert time.monotonic() - started < 30
+        reader.rollback()
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT count(*) FROM issues").fetchone() == (0,)

@@ -322,7 +322,7 @@ def import_jira(
         typer.Option(
             "--fast/--no-fast",
             help="rebuild the indexes and foreign keys of issues, history and comments after the load (locks those "
-            "tables until it commits); default: for 10,000 new issues or more, at least half of what the tracker holds",
+            "tables until it commits); default: for 10,000 new issues or more into a tracker without issues",
         ),
     ] = None,
 ) -> None:

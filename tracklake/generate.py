@@ -94,9 +94,14 @@ def _set_aside(cur: psycopg.Cursor[Any], tables: tuple[str, ...]) -> list[bulk.S
             {"name": r[0], "type": r[1], "ddl": r[2]} for r in cur.execute(bulk.SELECT_CONSTRAINTS, {"table": table})
         ]
         asides.append(bulk.plan(table, indexes, constraints))
-    for aside in asides:
-        for statement in aside.drops:
-            cur.execute(statement)  # type: ignore[arg-type]  # built from catalog names, quoted
+    cur.execute(bulk.LOCK_TIMEOUT)  # behind a long transaction, give up instead of stalling every reader
+    try:
+        for aside in asides:
+            for statement in aside.drops:
+                cur.execute(statement)  # type: ignore[arg-type]  # built from catalog names, quoted
+    except psycopg.errors.LockNotAvailable:
+        raise bulk.busy(tables) from None
+    cur.execute(bulk.LOCK_TIMEOUT_OFF)
     return asides
 
 

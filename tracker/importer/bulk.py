@@ -20,7 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import psycopg
+
 from tracker.db import Conn, fetch_all
+from tracker.errors import Conflict
 
 # Secondary indexes not backing a constraint, with their definitions.
 SELECT_INDEXES = """
@@ -84,6 +87,9 @@ def worth_it(adding: int, existing: int) -> bool:
     return adding >= 10_000 and adding * 2 >= existing
 
 
+LOCK_TIMEOUT = "SET LOCAL lock_timeout = '5s'"
+LOCK_TIMEOUT_OFF = "SET LOCAL lock_timeout TO DEFAULT"
+
 # How much memory an index build may use (per build; the machine's other work has the rest).
 MAINTENANCE_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
 
@@ -102,10 +108,25 @@ async def set_aside(conn: Conn, tables: Sequence[str]) -> list[SetAside]:
         aside = plan(table, indexes, constraints)
         aside.deferred = [r["name"] for r in await fetch_all(conn, SELECT_DEFERRED, {"tables": [table]})]
         asides.append(aside)
-    for aside in asides:
-        for statement in aside.drops:
-            await conn.execute(statement)  # type: ignore[arg-type]  # catalog names, quoted
+    # Each drop queues for an ACCESS EXCLUSIVE lock, and every reader and writer of the table queues behind it:
+    # behind a long transaction, give up soon instead of stalling a live tracker.
+    await conn.execute(LOCK_TIMEOUT)
+    try:
+        for aside in asides:
+            for statement in aside.drops:
+                await conn.execute(statement)  # type: ignore[arg-type]  # catalog names, quoted
+    except psycopg.errors.LockNotAvailable:
+        raise busy(tables) from None
+    await conn.execute(LOCK_TIMEOUT_OFF)
     return asides
+
+
+def busy(tables: Sequence[str]) -> Conflict:
+    """The error of a fast load whose tables another transaction holds (see LOCK_TIMEOUT)."""
+    return Conflict(
+        f"The tables {', '.join(tables)} are in use, so their indexes cannot be set aside for a fast load;"
+        " try again when the tracker is idle, or load without --fast"
+    )
 
 
 async def rebuild(conn: Conn, asides: Sequence[SetAside]) -> None:

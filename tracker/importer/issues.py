@@ -626,7 +626,9 @@ class IssueWriter:
         new = sum(1 for p in planned if p.is_new)
         fast = self.fast
         if fast is None:
-            fast = bulk.worth_it(new, await fetch_val(self.conn, sql.COUNT_ISSUES))
+            # Only into an empty tracker by default: the tables stay locked until the import commits.
+            existing = await fetch_val(self.conn, sql.COUNT_ISSUES)
+            fast = existing == 0 and bulk.worth_it(new, existing)
         asides = await bulk.set_aside(self.conn, BULK_TABLES) if fast and new else []
         for start in range(0, len(planned), self.batch_size):
             batch = planned[start : start + self.batch_size]
