@@ -63,7 +63,8 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             min_size=settings.db_pool_min,
             max_size=settings.db_pool_max,
             open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            # UTC sessions: timestamps read back look like the ones a write builds from its own clock
+            kwargs={"autocommit": True, "row_factory": dict_row, "options": "-c timezone=UTC"},
         )
         await pool.open(wait=True)
         redis = None
