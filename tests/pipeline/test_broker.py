@@ -283,20 +283,25 @@ async def test_a_relay_killed_mid_batch_loses_nothing(
     assert await sent() == 2000
 
 
+def worker_env(database_url: str, topology: Topology, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `tracklake worker` subprocess on this test's database, broker topology and data dir."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
+        "TRACKLAKE_DATABASE_URL": database_url,
+        "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
+        "TRACKLAKE_PIPELINE_PREFIX": topology.prefix,
+        "TRACKLAKE_DATA_DIR": str(data_dir),
+        "TRACKLAKE_WAREHOUSE_REFRESH_SECONDS": "0",
+        "TRACKLAKE_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 async def test_worker_with_two_processes_lands_every_event_once_in_issue_order_and_stops_cleanly(
     pipeline_db_url: str, pdb: psycopg.AsyncConnection[Any], topology: Topology, tmp_path: Path
 ) -> None:
     key = "W" + uuid.uuid4().hex[:5].upper()
     rows = await _outbox_rows(pdb, key, 1500, 50)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
-        "TRACKLAKE_DATABASE_URL": pipeline_db_url,
-        "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
-        "TRACKLAKE_PIPELINE_PREFIX": topology.prefix,
-        "TRACKLAKE_DATA_DIR": str(tmp_path),
-        "TRACKLAKE_RELAY_BATCH_SIZE": "100",
-        "TRACKLAKE_WAREHOUSE_REFRESH_SECONDS": "0",
-        "TRACKLAKE_LOG_LEVEL": "WARNING",
-    }
+    env = worker_env(pipeline_db_url, topology, tmp_path, TRACKLAKE_RELAY_BATCH_SIZE="100")
     zone = LandingZone(tmp_path / "warehouse" / "landing")
     ids = {str(r[0]) for r in rows}
     worker = subprocess.Popen([TRACKLAKE, "worker", "--processes", "2"], env=env)  # noqa: ASYNC220
@@ -320,14 +325,7 @@ async def test_the_relay_process_exits_when_the_worker_is_killed(
     """A SIGKILLed worker (OOM killer, a supervisor's last resort) must not leave its relay running."""
     import psutil
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLAKE_")} | {
-        "TRACKLAKE_DATABASE_URL": pipeline_db_url,
-        "TRACKLAKE_RABBITMQ_URL": RABBITMQ_URL,
-        "TRACKLAKE_PIPELINE_PREFIX": topology.prefix,
-        "TRACKLAKE_DATA_DIR": str(tmp_path),
-        "TRACKLAKE_WAREHOUSE_REFRESH_SECONDS": "0",
-        "TRACKLAKE_LOG_LEVEL": "WARNING",
-    }
+    env = worker_env(pipeline_db_url, topology, tmp_path)
     worker = subprocess.Popen([TRACKLAKE, "worker", "--processes", "2"], env=env)  # noqa: ASYNC220
     parent = psutil.Process(worker.pid)
     relay = None

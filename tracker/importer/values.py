@@ -55,16 +55,23 @@ def optional_time(value: Any, where: str) -> datetime | None:
     return None if value in (None, "") else parse_time(value, where)
 
 
-def number_text(value: Any, where: str) -> str | None:
-    """A story point value as tracklake writes it ('5', '0.5'); None when empty."""
+def _decimal(value: Any, where: str) -> Decimal | None:
+    """A number from Jira JSON (a number or its text); None when empty."""
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise Reject(where, "must be a number")
     try:
-        number = Decimal(str(value).strip())
+        return Decimal(str(value).strip())
     except InvalidOperation:
         raise Reject(where, f"'{str(value)[:40]}' is not a number") from None
+
+
+def number_text(value: Any, where: str) -> str | None:
+    """A story point value as tracklake writes it ('5', '0.5'); None when empty."""
+    number = _decimal(value, where)
+    if number is None:
+        return None
     if not number.is_finite() or number < 0 or number >= MAX_SP:
         raise Reject(where, "must be a number between 0 and 99999999.99")
     return format_number(number.quantize(Decimal("0.01")))
@@ -72,14 +79,9 @@ def number_text(value: Any, where: str) -> str | None:
 
 def custom_number(value: Any, where: str) -> str | None:
     """A number field's value as text ('3', '2.5'); None when empty."""
-    if value is None or value == "":
+    number = _decimal(value, where)
+    if number is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise Reject(where, "must be a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Reject(where, f"'{str(value)[:40]}' is not a number") from None
     if not number.is_finite() or abs(number) >= MAX_NUMBER:
         raise Reject(where, "must be a finite number below 10^15")
     return format_number(number)
