@@ -58,6 +58,7 @@ from jql.catalog import (
     JoinTable,
     JsonValue,
     LinkStorage,
+    Lookup,
     SqlType,
     TextIndex,
 )
@@ -72,6 +73,9 @@ ISSUES = "issues"
 TS_CONFIG = "simple"
 # Non-alphanumeric runs separate words (RE2 syntax, DuckDB).
 WORD_SPLIT = r"[^\p{L}\p{N}]+"
+# A page sorted first by a lookup with at most this many sort values is read one branch per value.
+MAX_SPLIT_BRANCHES = 16
+PRIORITY_SORT = Lookup("priorities", "sequence")
 
 
 class SqlCompiler(HistorySql):
@@ -83,6 +87,7 @@ class SqlCompiler(HistorySql):
         scope: Collection[int] | None,
         link_storage: LinkStorage | None,
         text_matches: Mapping[str, Collection[int]] | None = None,
+        sort_domains: Mapping[Lookup, Sequence[tuple[int, int]]] | None = None,
     ) -> None:
         if dialect not in ("postgres", "duckdb"):
             raise ValueError(f"unsupported dialect {dialect!r}")
@@ -91,6 +96,7 @@ class SqlCompiler(HistorySql):
         self.pg = dialect == "postgres"
         self.scope = None if scope is None else sorted({int(p) for p in scope})
         self.link_storage = link_storage
+        self.sort_domains = dict(sort_domains or {})
         self._aliases = 0
         self.handlers: dict[type, Callable[[object, str], exp.Expr]] = {
             MatchAll: lambda n, a: exp.true(),
@@ -130,23 +136,92 @@ class SqlCompiler(HistorySql):
         limit: int | None = None,
         offset: int | None = None,
     ) -> exp.Select:
-        """`SELECT <columns> FROM issues AS i WHERE scope AND condition ORDER BY …`."""
+        """`SELECT <columns> FROM issues AS i WHERE scope AND condition ORDER BY …`.
+
+        A page (`limit`) sorted first by a field with a small ordered domain (priority) is read as one
+        branch per value instead; see `_split_by_first_key`.
+        """
         alias = "i"
-        select = exp.select(*(col(alias, c) for c in columns)).from_(exp.to_table(ISSUES).as_(alias))
         condition = self.where(query.where, alias)
-        if not (isinstance(condition, exp.Boolean) and condition.this is True):
-            select = select.where(condition)
-        select = select.order_by(*self.order_by(query.order_by, alias))
         if limit is not None:
-            select = select.limit(int(limit))
+            split = self._split_by_first_key(query.order_by, condition, columns, int(limit), int(offset or 0))
+            if split is not None:
+                return split
+        select = self._filtered(columns, condition, alias)
+        select = select.order_by(*self.order_by(query.order_by, alias), copy=False)
+        if limit is not None:
+            select = select.limit(int(limit), copy=False)
         if offset:
-            select = select.offset(int(offset))
+            select = select.offset(int(offset), copy=False)
         return select
 
-    def order_by(self, keys: Sequence[BoundSort], alias: str) -> list[exp.Ordered]:
-        """ORDER BY terms; empty values sort last ascending and first descending on both engines."""
+    def _filtered(self, columns: Sequence[str], condition: exp.Expr, alias: str) -> exp.Select:
+        select = exp.select(*(col(alias, c) for c in columns)).from_(exp.to_table(ISSUES).as_(alias), copy=False)
+        if not (isinstance(condition, exp.Boolean) and condition.this is True):
+            select = select.where(condition, copy=False)
+        return select
+
+    def _split_by_first_key(
+        self, keys: Sequence[BoundSort], condition: exp.Expr, columns: Sequence[str], limit: int, offset: int
+    ) -> exp.Select | None:
+        """A page ordered first by a lookup with few sort values (priority), as one branch per value.
+
+        `ORDER BY priority DESC, updated DESC` otherwise sorts every match by a looked-up rank, so "my open
+        issues" reads all of a user's issues for one page. Each branch keeps the matches of one sort value
+        in the remaining order, limited to the page's end, which an index on (filter, value, next key) reads
+        in order; the outer query orders the few branch rows. None when the first key is not of this kind.
+        Values are taken from the catalog read for this query: a priority created after it was read is
+        missed by this one search, as a query naming it would be.
+        """
+        if not keys or (isinstance(condition, exp.Boolean) and condition.this is False):
+            return None
+        first = keys[0]
+        storage, sort = first.field.storage, first.field.sort
+        if not isinstance(storage, Column) or sort is None or sort.lookup is None or sort.column is not None:
+            return None
+        domain = self.sort_domains.get(sort.lookup)
+        if domain is None or len({rank for _, rank in domain}) > MAX_SPLIT_BRANCHES:
+            return None
+        descending = first.descending != sort.reverse
+        ranks = sorted({rank for _, rank in domain}, reverse=descending)
+        value = col("i", storage.column)
+        branches: list[exp.Expr] = [is_in(value.copy(), sorted(i for i, r in domain if r == rank)) for rank in ranks]
+        empty = exp.Is(this=value.copy(), expression=exp.Null())
+        # Empty values sort last ascending and first descending (see `order_by`).
+        branches = [empty, *branches] if first.descending else [*branches, empty]
+        union: exp.Expr | None = None
+        rest: list[exp.Ordered] = []
+        for position, branch in enumerate(branches):
+            rest = self.order_by(keys[1:], "i", default=False)  # fresh aliases in each branch
+            part = self._filtered(columns, and_(condition.copy(), branch), "i").select(
+                exp.Literal.number(position).as_("tl_branch"),
+                *(term.this.copy().as_(f"tl_sort{n}") for n, term in enumerate(rest)),
+                copy=False,
+            )
+            subquery = part.order_by(*rest, copy=False).limit(offset + limit, copy=False).subquery(copy=False)
+            union = subquery if union is None else exp.union(union, subquery, distinct=False, copy=False)
+        outer = exp.select(*(col("tl_page", c) for c in columns)).from_(
+            exp.Subquery(this=union, alias="tl_page"), copy=False
+        )
+        outer = outer.order_by(
+            exp.Ordered(this=col("tl_page", "tl_branch"), desc=False, nulls_first=False),
+            *(
+                exp.Ordered(
+                    this=col("tl_page", f"tl_sort{n}"), desc=term.args["desc"], nulls_first=term.args["nulls_first"]
+                )
+                for n, term in enumerate(rest)
+            ),
+            copy=False,
+        ).limit(limit, copy=False)
+        return outer.offset(offset, copy=False) if offset else outer
+
+    def order_by(self, keys: Sequence[BoundSort], alias: str, *, default: bool = True) -> list[exp.Ordered]:
+        """ORDER BY terms; empty values sort last ascending and first descending on both engines.
+
+        Without keys the order is newest first (`default`); issue ids always break the remaining ties.
+        """
         out: list[exp.Ordered] = []
-        if not keys:
+        if not keys and default:
             out.append(exp.Ordered(this=col(alias, "created_at"), desc=True, nulls_first=True))
         for key in keys:
             spec = key.field
@@ -599,8 +674,20 @@ def compile_bound(
     `text_matches`: for indexed text matches (keyed as `text_match_probes` keys them), the ids of the
     issues whose documents match, already read by the caller; they replace the EXISTS over the index.
     """
-    compiler = SqlCompiler(dialect, scope, catalog.link_storage(), text_matches)
+    compiler = SqlCompiler(dialect, scope, catalog.link_storage(), text_matches, sort_domains(catalog))
     return compiler.select(bound, columns, limit, offset)
+
+
+def sort_domains(catalog: Catalog) -> dict[Lookup, list[tuple[int, int]]]:
+    """(id, sort value) of the lookups whose sort values are integers the catalog knows: priorities."""
+    return {PRIORITY_SORT: [(p.id, p.sequence) for p in catalog.priorities()]}
+
+
+def is_split(select: exp.Select) -> bool:
+    """Whether a compiled page reads one branch per sort value (`SqlCompiler._split_by_first_key`): its
+    count must come from the same query compiled without a page."""
+    source = select.args.get("from_")
+    return source is not None and source.this.alias == "tl_page"
 
 
 def text_match_key(node: TextCondition, index: TextIndex) -> str:

@@ -288,3 +288,19 @@ async def test_words_joined_by_punctuation_match_as_the_query_splits_them(admin,
     # the negated form reads the columns, with the same split: exactly the complement
     assert await keys_of(admin, scope + 'summary !~ "77e28833f934" ORDER BY key') == [dotted["key"], plain["key"]]
     assert await keys_of(admin, scope + 'summary !~ "build" ORDER BY key') == [hyphen["key"], plain["key"]]
+
+
+async def test_pages_sorted_by_priority_count_every_match(admin, seeded):
+    """A page sorted first by priority reads one branch per priority, limited to the page; its total still
+    counts every match, and the pages follow the full order."""
+    p, k = seeded["project"], seeded["keys"]
+    jql = f"project = {p} ORDER BY priority DESC, key DESC"
+    order = [k[2], k[4], k[3], k[1], k[0]]  # High first, then the Medium ones by key descending
+    assert await keys_of(admin, jql) == order
+    body = await search_body(admin, jql, maxResults=2)
+    assert [i["key"] for i in body["issues"]] == order[:2]
+    assert (body["total"], body["totalIsExact"], body["isLast"]) == (5, True, False)
+    body = await search_body(admin, jql, startAt=2, maxResults=2)
+    assert [i["key"] for i in body["issues"]] == order[2:4]
+    body = await search_body(admin, jql, startAt=4, maxResults=2)
+    assert [i["key"] for i in body["issues"]] == order[4:] and body["isLast"] is True

@@ -7,6 +7,7 @@ the two engines cannot simply agree on a wrong answer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from psycopg.types.json import Jsonb
 
 import jql
 from jql import QueryContext
+from jql.to_sql import is_split
 from tests.jql.dataset import EXTRA_STATUS, NOW, PROJECTS, TEST_TABLES, USERS, Dataset, diff_catalog, generate
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -476,3 +478,41 @@ def test_text_matches_read_first_give_the_same_issues(text: str, engines: tuple[
         plain = jql.compile_bound(bound, catalog, scope=scope, columns=("key",)).sql("postgres")
         read_first = jql.compile_bound(bound, catalog, scope=scope, columns=("key",), text_matches=found)
         assert run(pg, read_first.sql("postgres")) == run(pg, plain), text
+
+
+PRIORITY_FIRST = [
+    "ORDER BY priority DESC, updated DESC",
+    "project = ABC ORDER BY priority",
+    "assignee = bob AND resolution is EMPTY ORDER BY priority DESC, updated DESC",
+    "status != Done ORDER BY priority DESC, assignee, key DESC",
+    "ORDER BY priority ASC, component DESC",
+]
+
+
+@pytest.mark.parametrize("text", PRIORITY_FIRST)
+def test_pages_sorted_by_priority_first_match_the_full_order(text: str, engines: tuple[Any, Any]) -> None:
+    """A page sorted first by priority is read one branch per priority; every page is the same slice of the
+    full order on both engines, with tied priorities (two sharing a sequence) and, on DuckDB, empty ones."""
+    catalog = diff_catalog()
+    bound = jql.analyze(text, catalog, CTX)
+    for conn, dialect in zip(engines, ("postgres", "duckdb"), strict=True):
+        conn.execute("BEGIN")
+        try:
+            if dialect == "duckdb":  # PostgreSQL requires a priority; the warehouse copy need not have one
+                conn.execute("UPDATE issues SET priority_id = NULL WHERE id % 7 = 0")
+            conn.execute("UPDATE priorities SET sequence = 2 WHERE id = 3")  # Medium ties with High
+            tied = dataclasses.replace(
+                catalog,
+                priority_list=[dataclasses.replace(p, sequence=2) if p.id == 3 else p for p in catalog.priorities()],
+            )
+            for scope in ([1, 2], None):
+                whole = run(conn, jql.compile_bound(bound, tied, dialect, scope=scope, columns=("key",)).sql(dialect))
+                assert len(whole) > 20, text
+                for start, size in ((0, 7), (5, 10), (len(whole) - 3, 10), (len(whole) + 5, 5)):
+                    page = jql.compile_bound(
+                        bound, tied, dialect, scope=scope, columns=("key",), limit=size, offset=start
+                    )
+                    assert is_split(page)
+                    assert run(conn, page.sql(dialect)) == whole[start : start + size], (text, dialect, start)
+        finally:
+            conn.execute("ROLLBACK")

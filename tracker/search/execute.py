@@ -27,7 +27,7 @@ from sqlglot import exp
 import jql
 from jql.ast import And, Query
 from jql.bound import BoundQuery
-from jql.to_sql import text_match_probes
+from jql.to_sql import is_split, text_match_probes
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_val
 from tracker.issues.repository import ISSUE_SELECT
@@ -180,6 +180,8 @@ async def search(
     counted: int | None = None
     counted_all = True
     if limit == 0 or len(rows) > limit or (not rows and start_at):  # a last page is its own count
+        if is_split(select):  # a page read per sort value: count the plain query
+            select = jql.compile_bound(bound, catalog, "postgres", scope=scope, text_matches=few)
         if limit == 0 or exact_total:
             counted = await _count(sql, select, None)
         else:
