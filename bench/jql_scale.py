@@ -160,12 +160,24 @@ def main() -> None:
             conn.execute("VACUUM ANALYZE")
         generated = round(time.perf_counter() - start, 1)
     results = asyncio.run(measure(url, args.repeat))
+    with psycopg.connect(url) as conn:
+        # Counts read up to 1,000 matching rows: whether those pages are in PostgreSQL's buffers shows in the p95.
+        settings: dict[str, str] = dict(
+            conn.execute(
+                "SELECT name, current_setting(name) FROM unnest(ARRAY['shared_buffers', 'work_mem']) AS name"
+            ).fetchall()
+        )
+        sizes = conn.execute(
+            "SELECT pg_size_pretty(pg_table_size('issues')), pg_size_pretty(pg_indexes_size('issues'))"
+        ).fetchone()
     print(
         json.dumps(
             {
                 "benchmark": "jql_scale",
                 "issues": args.issues,
                 "generate_seconds": generated,
+                "server_settings": settings,
+                "issues_table_and_indexes": sizes,
                 "all_meet_targets": all(r["meets_target"] for r in results),
                 "queries": results,
             },
