@@ -20,7 +20,7 @@ from jql.bound import (
     UpdatedByCondition,
     WasCondition,
 )
-from jql.sqlbuild import CMP, and_, col, exists, is_in, literal, not_, or_
+from jql.sqlbuild import CMP, and_, col, exists, is_in, literal, not_, or_, table
 
 HISTORY = "issue_history"
 
@@ -41,7 +41,7 @@ class HistorySql:
             exp.EQ(this=col(h, "field"), expression=exp.Literal.string(field_name)),
             *extra,
         )
-        return exp.select("1").from_(exp.to_table(HISTORY).as_(h)).where(condition)
+        return exp.select(exp.Literal.number(1)).from_(table(HISTORY, h)).where(condition)
 
     def _values_match(self, target: exp.Expr, values: Sequence[str], include_empty: bool) -> exp.Expr:
         parts = [is_in(target, list(values))] if values else []
@@ -70,7 +70,7 @@ class HistorySql:
             self._later(h2, h),
             exp.LTE(this=col(h2, "occurred_at"), expression=literal(instant)),
         )
-        return exists(exp.select("1").from_(exp.to_table(HISTORY).as_(h2)).where(condition))
+        return exists(exp.select(exp.Literal.number(1)).from_(table(HISTORY, h2)).where(condition))
 
     def _by(self, h: str, pred: BoundPredicate) -> exp.Expr:
         actor = col(h, "actor_id")
@@ -154,7 +154,7 @@ class HistorySql:
         h2 = self.alias("h")
         next_change = (
             exp.select(exp.Min(this=col(h2, "occurred_at")))
-            .from_(exp.to_table(HISTORY).as_(h2))
+            .from_(table(HISTORY, h2))
             .where(
                 and_(
                     exp.EQ(this=col(h2, "issue_id"), expression=col(h, "issue_id")),
@@ -185,5 +185,5 @@ class HistorySql:
             parts.append(exp.GTE(this=col(h, "occurred_at"), expression=literal(node.start)))
         if node.end is not None:
             parts.append(exp.LTE(this=col(h, "occurred_at"), expression=literal(node.end)))
-        select = exists(exp.select("1").from_(exp.to_table(HISTORY).as_(h)).where(and_(*parts)))
+        select = exists(exp.select(exp.Literal.number(1)).from_(table(HISTORY, h)).where(and_(*parts)))
         return not_(select) if node.negated else select

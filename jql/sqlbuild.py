@@ -28,6 +28,11 @@ def col(table: str, name: str) -> exp.Column:
     return exp.column(name, table=table)
 
 
+def table(name: str, alias: str) -> exp.Table:
+    """`name AS alias`, built without parsing (sqlglot's `to_table` parses its argument: a cost per query)."""
+    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
 def literal(value: BoundValue) -> exp.Expr:
     """A typed SQL literal for a bound value."""
     if isinstance(value, bool):

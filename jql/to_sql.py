@@ -66,7 +66,7 @@ from jql.errors import JqlSemanticError
 from jql.functions import QueryContext
 from jql.semantic import analyze
 from jql.sql_history import HistorySql
-from jql.sqlbuild import CMP, and_, col, exists, is_in, literal, not_, or_
+from jql.sqlbuild import CMP, and_, col, exists, is_in, literal, not_, or_, table
 
 Dialect = Literal["postgres", "duckdb"]
 ISSUES = "issues"
@@ -156,7 +156,7 @@ class SqlCompiler(HistorySql):
         return select
 
     def _filtered(self, columns: Sequence[str], condition: exp.Expr, alias: str) -> exp.Select:
-        select = exp.select(*(col(alias, c) for c in columns)).from_(exp.to_table(ISSUES).as_(alias), copy=False)
+        select = exp.select(*(col(alias, c) for c in columns)).from_(table(ISSUES, alias), copy=False)
         if not (isinstance(condition, exp.Boolean) and condition.this is True):
             select = select.where(condition, copy=False)
         return select
@@ -164,13 +164,14 @@ class SqlCompiler(HistorySql):
     def _split_by_first_key(
         self, keys: Sequence[BoundSort], condition: exp.Expr, columns: Sequence[str], limit: int, offset: int
     ) -> exp.Select | None:
-        """A page ordered first by a lookup with few sort values (priority), as one branch per value.
+        """A page ordered first by a lookup with few sort values (priority), read one value at a time.
 
         `ORDER BY priority DESC, updated DESC` otherwise sorts every match by a looked-up rank, so "my open
-        issues" reads all of a user's issues for one page. Each branch keeps the matches of one sort value
-        in the remaining order, limited to the page's end, which an index on (filter, value, next key) reads
-        in order; the outer query orders the few branch rows. None when the first key is not of this kind.
-        Values are taken from the catalog read for this query: a priority created after it was read is
+        issues" reads all of a user's issues for one page. Here a LATERAL sub-query takes, for each stored value
+        (a VALUES list of (branch, id) in sort order), the matches with that value in the remaining order up to
+        the page's end, which an index on (filter, value, next key) reads in order and stops; empty values come
+        from one more branch. The outer query orders those few rows. None when the first key is not of this
+        kind. Values are taken from the catalog read for this query: a priority created after it was read is
         missed by this one search, as a query naming it would be.
         """
         if not keys or (isinstance(condition, exp.Boolean) and condition.this is False):
@@ -180,26 +181,39 @@ class SqlCompiler(HistorySql):
         if not isinstance(storage, Column) or sort is None or sort.lookup is None or sort.column is not None:
             return None
         domain = self.sort_domains.get(sort.lookup)
-        if domain is None or len({rank for _, rank in domain}) > MAX_SPLIT_BRANCHES:
+        if not domain or len({rank for _, rank in domain}) > MAX_SPLIT_BRANCHES:
             return None
-        descending = first.descending != sort.reverse
-        ranks = sorted({rank for _, rank in domain}, reverse=descending)
-        value = col("i", storage.column)
-        branches: list[exp.Expr] = [is_in(value.copy(), sorted(i for i, r in domain if r == rank)) for rank in ranks]
-        empty = exp.Is(this=value.copy(), expression=exp.Null())
+        ranks = sorted({rank for _, rank in domain}, reverse=first.descending != sort.reverse)
         # Empty values sort last ascending and first descending (see `order_by`).
-        branches = [empty, *branches] if first.descending else [*branches, empty]
-        union: exp.Expr | None = None
-        rest: list[exp.Ordered] = []
-        for position, branch in enumerate(branches):
-            rest = self.order_by(keys[1:], "i", default=False)  # fresh aliases in each branch
-            part = self._filtered(columns, and_(condition.copy(), branch), "i").select(
-                exp.Literal.number(position).as_("tl_branch"),
+        shift = 1 if first.descending else 0
+        values = [(position + shift, i) for position, rank in enumerate(ranks) for i, r in domain if r == rank]
+        empty_position = 0 if first.descending else len(ranks)
+        rest_count = 0
+
+        def branch(value_condition: exp.Expr, position: exp.Expr) -> exp.Select:
+            nonlocal rest_count
+            rest = self.order_by(keys[1:], "i", default=False)
+            rest_count = len(rest)
+            part = self._filtered(columns, and_(condition.copy(), value_condition), "i")
+            part = part.select(
+                position.as_("tl_branch"),
                 *(term.this.copy().as_(f"tl_sort{n}") for n, term in enumerate(rest)),
                 copy=False,
             )
-            subquery = part.order_by(*rest, copy=False).limit(offset + limit, copy=False).subquery(copy=False)
-            union = subquery if union is None else exp.union(union, subquery, distinct=False, copy=False)
+            return part.order_by(*rest, copy=False).limit(offset + limit, copy=False)
+
+        value = col("i", storage.column)
+        per_value = branch(exp.EQ(this=value, expression=col("tl_values", "tl_value")), col("tl_values", "tl_branch"))
+        lateral = exp.Lateral(this=per_value.subquery(copy=False), alias=exp.TableAlias(this=exp.to_identifier("b")))
+        names = [*columns, "tl_branch", *(f"tl_sort{n}" for n in range(rest_count))]  # as `branch` projects
+        valued = (
+            exp.select(*(col("b", n) for n in names))
+            .from_(exp.values(values, alias="tl_values", columns=["tl_branch", "tl_value"]), copy=False)
+            .join(lateral, join_type="CROSS", copy=False)
+        )
+        empty = branch(exp.Is(this=value.copy(), expression=exp.Null()), exp.Literal.number(empty_position))
+        union = exp.union(valued, empty.subquery(copy=False), distinct=False, copy=False)
+        rest = self.order_by(keys[1:], "i", default=False)  # only for each key's direction
         outer = exp.select(*(col("tl_page", c) for c in columns)).from_(
             exp.Subquery(this=union, alias="tl_page"), copy=False
         )
@@ -242,18 +256,18 @@ class SqlCompiler(HistorySql):
             p = self.alias("p")
             project_key = (
                 exp.select(col(p, "key"))
-                .from_(exp.to_table("projects").as_(p))
+                .from_(table("projects", p))
                 .where(exp.EQ(this=col(p, "id"), expression=col(alias, "project_id")))
             )
             return [exp.Subquery(this=project_key), col(alias, "number")]
         if isinstance(storage, JoinTable):
             j = self.alias("j")
             value: exp.Expr = col(j, storage.value_column)
-            select = exp.select().from_(exp.to_table(storage.table).as_(j))
+            select = exp.select().from_(table(storage.table, j))
             if sort.lookup:
                 lk = self.alias("l")
                 select = select.join(
-                    exp.to_table(sort.lookup.table).as_(lk),
+                    table(sort.lookup.table, lk),
                     on=exp.EQ(this=col(lk, sort.lookup.key_column), expression=value),
                 )
                 value = col(lk, sort.lookup.sort_column)
@@ -266,7 +280,7 @@ class SqlCompiler(HistorySql):
             lk = self.alias("l")
             lookup = (
                 exp.select(col(lk, sort.lookup.sort_column))
-                .from_(exp.to_table(sort.lookup.table).as_(lk))
+                .from_(table(sort.lookup.table, lk))
                 .where(exp.EQ(this=col(lk, sort.lookup.key_column), expression=base))
             )
             return [exp.Subquery(this=lookup)]
@@ -380,7 +394,7 @@ class SqlCompiler(HistorySql):
                 source = exp.Table(
                     this=elements, alias=exp.TableAlias(this=exp.to_identifier(e), columns=[exp.to_identifier("v")])
                 )
-                return exists(exp.select("1").from_(source).where(is_in(col(e, "v"), texts)))
+                return exists(exp.select(exp.Literal.number(1)).from_(source).where(is_in(col(e, "v"), texts)))
             items = exp.Anonymous(
                 this="JSON_EXTRACT_STRING",
                 expressions=[col(alias, storage.column), exp.Literal.string(f"$.{storage.key}[*]")],
@@ -410,7 +424,7 @@ class SqlCompiler(HistorySql):
         condition: exp.Expr = exp.EQ(this=col(j, storage.issue_column), expression=col(alias, "id"))
         if extra is not None:
             condition = and_(condition, extra.transform(lambda n: col(j, n.name) if _is_placeholder(n) else n))
-        return exists(exp.select("1").from_(exp.to_table(storage.table).as_(j)).where(condition))
+        return exists(exp.select(exp.Literal.number(1)).from_(table(storage.table, j)).where(condition))
 
     def _join_table(self, node: FieldCondition, storage: JoinTable, alias: str) -> exp.Expr:
         value = _placeholder(storage.value_column)
@@ -456,7 +470,7 @@ class SqlCompiler(HistorySql):
             parts = [is_in(target, ids)] if ids else []
             if keys:
                 p = self.alias("p")
-                sub = exp.select(col(p, "id")).from_(exp.to_table(ISSUES).as_(p))
+                sub = exp.select(col(p, "id")).from_(table(ISSUES, p))
                 sub = sub.where(and_(self.scope_condition(p), is_in(col(p, "key"), keys)))
                 parts.append(exp.In(this=target.copy(), query=sub.subquery()))
             return or_(*parts)
@@ -515,7 +529,7 @@ class SqlCompiler(HistorySql):
         """`SELECT d.issue_id FROM <side table> AS d WHERE d.document @@ <query>`: the GIN index's matches."""
         d = self.alias("d")
         match = exp.MatchAgainst(this=self._tsquery(node, index.weight), expressions=[col(d, index.document_column)])
-        return exp.select(col(d, index.issue_column)).from_(exp.to_table(index.table).as_(d)).where(match)
+        return exp.select(col(d, index.issue_column)).from_(table(index.table, d)).where(match)
 
     def _indexed_text(self, node: TextCondition, index: TextIndex, alias: str) -> exp.Expr:
         """A positive match through the maintained side table and its GIN index (PostgreSQL).
@@ -538,7 +552,7 @@ class SqlCompiler(HistorySql):
             exp.EQ(this=col(d, index.issue_column), expression=col(alias, "id")),
             exp.MatchAgainst(this=self._tsquery(node, index.weight), expressions=[col(d, index.document_column)]),
         )
-        return exists(exp.select("1").from_(exp.to_table(index.table).as_(d)).where(cond))
+        return exists(exp.select(exp.Literal.number(1)).from_(table(index.table, d)).where(cond))
 
     def _text(self, node: object, alias: str) -> exp.Expr:
         assert isinstance(node, TextCondition)
@@ -557,7 +571,9 @@ class SqlCompiler(HistorySql):
                 exp.EQ(this=col(c, storage.comments.issue_column), expression=col(alias, "id")),
                 self._text_match(body, node),
             )
-            matches.append(exists(exp.select("1").from_(exp.to_table(storage.comments.table).as_(c)).where(cond)))
+            matches.append(
+                exists(exp.select(exp.Literal.number(1)).from_(table(storage.comments.table, c)).where(cond))
+            )
         match = or_(*matches)
         if not node.negated:
             return match
@@ -581,7 +597,7 @@ class SqlCompiler(HistorySql):
         """EXISTS over issues matching `inner` (scoped) that relate to the outer issue via `link`."""
         m = self.alias("m")
         condition = and_(link(m), self.where(inner, m))
-        return exists(exp.select("1").from_(exp.to_table(ISSUES).as_(m)).where(condition))
+        return exists(exp.select(exp.Literal.number(1)).from_(table(ISSUES, m)).where(condition))
 
     def _relation(self, node: object, alias: str) -> exp.Expr:
         assert isinstance(node, RelationCondition)
@@ -628,7 +644,7 @@ class SqlCompiler(HistorySql):
                 options.append(side(src, dst, f.type_id))
         if node.links is None:
             options = [side(dst, src, None), side(src, dst, None)]
-        return exists(exp.select("1").from_(exp.to_table(storage.table).as_(lnk)).where(or_(*options)))
+        return exists(exp.select(exp.Literal.number(1)).from_(table(storage.table, lnk)).where(or_(*options)))
 
 
 def _placeholder(name: str) -> exp.Column:

@@ -199,7 +199,9 @@ class _Sql:
         self.conn, self.trace = conn, trace
 
     def _text(self, select: exp.Select) -> str:
-        text = select.sql("postgres")
+        # Without sqlglot's defensive copy of the tree (a third of the cost): each compiled statement is
+        # rendered once, and a count built from it afterwards renders the same query.
+        text = select.sql("postgres", copy=False)
         if self.trace is not None:
             self.trace.append(text)
         return text
@@ -231,8 +233,9 @@ async def _count(sql: _Sql, select: exp.Select, limit: int | None) -> int:
     for arg in ("order", "limit", "offset"):
         counted.set(arg, None)
     if limit is not None:
-        counted = counted.limit(limit)
-    return int(await sql.value(exp.select("count(*)").from_(counted.subquery("matches"))))
+        counted = counted.limit(limit, copy=False)
+    count = exp.select(exp.Count(this=exp.Star())).from_(counted.subquery("matches", copy=False), copy=False)
+    return int(await sql.value(count))
 
 
 async def _search_es(
