@@ -36,9 +36,10 @@ from jql.catalog import (
 )
 from jql.functions import QueryContext
 from jql.testing import InMemoryCatalog
-from tracker.db import Conn
+from tracker.db import Conn, fetch_all
 from tracker.fields.catalog import FieldDescriptor, descriptor
-from tracker.fields.values import load_fields
+from tracker.fields.models import FieldDefinition
+from tracker.fields.repository import SELECT_FIELDS
 
 USER_FIELDS_LIMIT = 5000
 
@@ -99,7 +100,16 @@ async def load_catalog(
     names = sorted(n.lower() for n in _literals(queries))
     agile = jql.agile_fields()
     optional = sorted({*OPTIONAL_TABLES, *(s.storage.table for s in agile if isinstance(s.storage, JoinTable))})
-    # Independent reads, sent together: one round trip instead of eight.
+    known = _present_tables.get(_database_of(conn))
+    if known is None:
+        rows = await fetch_all(
+            conn, "SELECT n FROM unnest(%(names)s::text[]) AS n WHERE to_regclass(n) IS NOT NULL", {"names": optional}
+        )
+        known = frozenset(r["n"] for r in rows)
+        if known == set(optional):  # tables are never dropped: once all are there, remember it
+            _present_tables[_database_of(conn)] = known
+    agile_reads = _agile_reads(known)
+    # Independent reads, sent together: one round trip instead of eleven.
     (
         project_rows,
         status_rows,
@@ -108,7 +118,8 @@ async def load_catalog(
         resolution_rows,
         user_rows,
         group_rows,
-        table_rows,
+        field_rows,
+        *agile_rows,
     ) = await _fetch_together(
         conn,
         ("SELECT id, key, name, lead_id FROM projects ORDER BY key", None),
@@ -127,9 +138,10 @@ async def load_catalog(
             "SELECT g.name, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.id ORDER BY g.name",
             None,
         ),
-        ("SELECT n FROM unnest(%(names)s::text[]) AS n WHERE to_regclass(n) IS NOT NULL", {"names": optional}),
+        (SELECT_FIELDS, None),
+        *((sql, None) for sql in agile_reads.values()),
     )
-    tables = {r["n"] for r in table_rows}
+    tables = set(known)
     projects = [
         ProjectInfo(r["id"], r["key"], r["name"], r["lead_id"])
         for r in project_rows
@@ -153,7 +165,7 @@ async def load_catalog(
             continue  # the feature that keeps this table is not installed
         fields.append(spec)
     options: dict[str, list[OptionInfo]] = {}
-    for definition in (await load_fields(conn)).values():
+    for definition in (FieldDefinition.from_row(r) for r in field_rows):
         spec = _custom_spec(descriptor(definition))
         fields.append(spec)
         options[spec.id] = [OptionInfo(o.id, o.value) for o in definition.options]
@@ -169,7 +181,7 @@ async def load_catalog(
         groups=groups,
         links=None,
     )
-    await _load_agile(conn, catalog, visible_projects, tables)
+    _fill_agile(catalog, dict(zip(agile_reads, agile_rows, strict=True)), visible_projects)
     return catalog
 
 
@@ -188,21 +200,30 @@ def _custom_spec(desc: FieldDescriptor) -> FieldSpec:
     return dataclasses.replace(spec, type=field_type, storage=storage, multi=desc.multi, operators=frozenset())
 
 
-async def _load_agile(conn: Conn, catalog: PgCatalog, visible: Collection[int] | None, tables: set[str]) -> None:
-    """Sprints, versions, components and link types, where their tables exist (read in one round trip)."""
-    wanted = {
-        "sprints": "SELECT id, name, state FROM sprints ORDER BY id",
-        "versions": "SELECT id, name, project_id, sequence, released, archived, release_date"
-        " FROM versions ORDER BY project_id, sequence, id",
-        "components": "SELECT id, name, project_id, lead_id FROM components ORDER BY id",
-        "link_types": "SELECT id, name, outward, inward FROM link_types ORDER BY id",
-    }
-    if "issue_links" not in tables:
-        tables = tables - {"link_types"}
-    present = [name for name in wanted if name in tables]
-    if not present:
-        return
-    rows = dict(zip(present, await _fetch_together(conn, *((wanted[n], None) for n in present)), strict=True))
+AGILE_READS = {
+    "sprints": "SELECT id, name, state FROM sprints ORDER BY id",
+    "versions": "SELECT id, name, project_id, sequence, released, archived, release_date"
+    " FROM versions ORDER BY project_id, sequence, id",
+    "components": "SELECT id, name, project_id, lead_id FROM components ORDER BY id",
+    "link_types": "SELECT id, name, outward, inward FROM link_types ORDER BY id",
+}
+# Per database (host, port, name): the optional tables, once all of them exist.
+_present_tables: dict[tuple[str, int, str], frozenset[str]] = {}
+
+
+def _database_of(conn: Conn) -> tuple[str, int, str]:
+    info = conn.info
+    return (info.host, info.port, info.dbname)
+
+
+def _agile_reads(tables: Collection[str]) -> dict[str, str]:
+    """The reads of sprints, versions, components and link types whose tables exist."""
+    present = set(tables) if "issue_links" in tables else set(tables) - {"link_types"}
+    return {name: sql for name, sql in AGILE_READS.items() if name in present}
+
+
+def _fill_agile(catalog: PgCatalog, rows: dict[str, list[DictRow]], visible: Collection[int] | None) -> None:
+    """Sprints, versions, components and link types, where their tables exist."""
     if "sprints" in rows:
         catalog.sprint_list = [SprintInfo(r["id"], r["name"], r["state"]) for r in rows["sprints"]]
     if "versions" in rows:
