@@ -1,7 +1,7 @@
 """Micro-batching for broker consumers: messages wait for their batch to be applied before they are acked.
 
 FastStream runs each delivered message in its own task (up to the prefetch limit). Each task submits its event
-and awaits the outcome of the batch it joined, so a message is acknowledged only once its effect is durable and
+(or the events of a batch message) and awaits the outcome of the batch they joined, so a message is acknowledged only once its effect is durable and
 a crash loses nothing (unacked messages are redelivered). Batches are applied one at a time, in arrival order.
 
 Broker subscribers submit raw message bodies, validated here straight from JSON when their batch is taken (a
@@ -33,11 +33,16 @@ def parse_bodies(bodies: Sequence[bytes]) -> list[Event | BaseException]:
 class MicroBatcher:
     """Collects events for up to `max_delay` seconds or `max_size` events, then applies them as one batch."""
 
-    def __init__(self, apply: Apply, *, max_size: int, max_delay: float) -> None:
+    def __init__(self, apply: Apply, *, max_size: int, max_delay: float, max_waiting: int | None = None) -> None:
         self.apply = apply
         self.max_size = max_size
         self.max_delay = max_delay
+        # Submissions (deliveries) that may wait at once: the consumer's prefetch. When that many wait, no
+        # further delivery can come until some are acknowledged, so the batch closes without waiting out the delay.
+        self.max_waiting = max_waiting
+        self._queued = 0  # submissions with events in `_items`
         self._items: list[tuple[Event | bytes, asyncio.Future[None]]] = []
+        self._last: list[bool] = []  # parallel to `_items`: the item ends its submission
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -45,16 +50,39 @@ class MicroBatcher:
 
     async def submit(self, event: Event | bytes) -> None:
         """Add an event (or its JSON); returns when its batch was applied, raises the error if the event failed."""
+        (future,) = self._add([event])
+        await future
+
+    async def submit_many(self, events: Sequence[Event | bytes]) -> list[BaseException | None]:
+        """Add the events of one delivery; returns, once they were applied, each one's error (None: applied)."""
+        if not events:
+            return []
+        outcomes = await asyncio.gather(*self._add(events), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, asyncio.CancelledError):
+                raise outcome
+        return [outcome if isinstance(outcome, BaseException) else None for outcome in outcomes]
+
+    def _add(self, events: Sequence[Event | bytes]) -> list[asyncio.Future[None]]:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
         if not self._items:
             self._oldest = loop.time()
-        self._items.append((event, future))
-        if len(self._items) >= self.max_size:
+        futures: list[asyncio.Future[None]] = []
+        for event in events:
+            future: asyncio.Future[None] = loop.create_future()
+            self._items.append((event, future))
+            self._last.append(False)
+            futures.append(future)
+        self._last[-1] = True
+        self._queued += 1
+        if self._full_now():
             self._full.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush_soon())
-        await future
+        return futures
+
+    def _full_now(self) -> bool:
+        return len(self._items) >= self.max_size or (self.max_waiting is not None and self._queued >= self.max_waiting)
 
     async def _flush_soon(self) -> None:
         loop = asyncio.get_running_loop()
@@ -69,8 +97,10 @@ class MicroBatcher:
                     pass
             self._full.clear()
             batch, self._items = self._items[: self.max_size], self._items[self.max_size :]
+            self._queued -= sum(self._last[: self.max_size])
+            del self._last[: self.max_size]
             self._oldest = loop.time()
-            if len(self._items) >= self.max_size:
+            if self._full_now():
                 self._full.set()
             async with self._lock:
                 await self._run(batch)

@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=1.0, gt=0, description="polling fallback when no NOTIFY arrives")
     relay_max_backoff_seconds: float = Field(default=5.0, gt=0, description="longest wait between tries while down")
     outbox_retention_hours: float = Field(default=168.0, ge=0, description="sent outbox rows are purged after this")
-    consumer_prefetch: int = Field(default=500, ge=1, le=10_000)
+    consumer_prefetch: int = Field(
+        default=16, ge=1, le=10_000, description="deliveries in flight per consumer (a relay batch message is one)"
+    )
     consumer_max_retries: int = Field(default=5, ge=0, le=20)
     consumer_retry_base_seconds: float = Field(default=1.0, gt=0, description="retry n waits base * 2**(n-1)")
     warehouse_refresh_seconds: float = Field(

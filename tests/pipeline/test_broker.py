@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 
 from api.app import create_app
 from pipelines import metrics
+from pipelines.broker import EVENTS_HEADER
 from pipelines.topology import RETRIES_HEADER, WAREHOUSE, Topology
 from pipelines.worker import Pipeline
 from tests.conftest import ADMIN_TOKEN, _client
@@ -271,7 +272,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing(
         relay.wait(10)
     sent_at_kill = await sent()
     assert 0 < sent_at_kill < 2000, f"the relay was killed mid-run ({sent_at_kill} sent)"
-    published = await _queue_depth(topology.name(WAREHOUSE))
+    published = await _queued_events(topology.name(WAREHOUSE))
     assert published >= sent_at_kill  # what was marked sent is in the queue (maybe more: published, not marked)
 
     settings = base_settings(pipeline_db_url, tmp_path, rabbitmq_url=RABBITMQ_URL, pipeline_prefix=topology.prefix)
@@ -354,6 +355,20 @@ async def _at_least(count: Any, n: int) -> bool:
     return bool(await count() >= n)
 
 
+async def _queued_events(name: str) -> int:
+    """Events waiting in a queue (a batch message counts its events); every message stays there."""
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, passive=True)
+        events = 0
+        while (message := await queue.get(no_ack=False, fail=False)) is not None:
+            events += int((message.headers or {}).get(EVENTS_HEADER, 1))  # type: ignore[arg-type]
+    finally:
+        await connection.close()  # unacknowledged: back to the queue
+    return events
+
+
 async def _queue_depth(name: str) -> int:
     connection = await aio_pika.connect(RABBITMQ_URL)
     try:
@@ -421,6 +436,65 @@ async def test_a_poison_message_is_dead_lettered_after_its_retries_without_block
     assert counter(metrics.RETRIES, WAREHOUSE) == retries_before + 2
     assert counter(metrics.DEAD_LETTERED, WAREHOUSE) == dead_before + 1
     assert sorted(landed_for(zone, ids)) == sorted(ids)
+
+
+async def test_a_bad_event_in_a_batch_message_takes_the_retries_alone_and_the_others_land(
+    pipeline_db_url: str, topology: Topology, tmp_path: Path
+) -> None:
+    """The relay sends batch messages (a JSON array of events): an element that fails is retried and dead-lettered
+    on its own, while the rest of its message lands once."""
+    settings = base_settings(
+        pipeline_db_url,
+        tmp_path,
+        rabbitmq_url=RABBITMQ_URL,
+        pipeline_prefix=topology.prefix,
+        consumer_max_retries=1,
+        consumer_retry_base_seconds=0.5,
+    )
+    zone = LandingZone(settings.warehouse_dir / "landing")
+    retries_before = counter(metrics.RETRIES, WAREHOUSE)
+    dead_before = counter(metrics.DEAD_LETTERED, WAREHOUSE)
+    good = [
+        Event(
+            event_id=uuid.uuid4(),
+            type="issue.updated",
+            occurred_at=datetime.now(UTC),
+            actor="x",
+            actor_id=None,
+            issue_id=7,
+            version=n,
+        )
+        for n in range(3)
+    ]
+    bad = {"event_id": "not a uuid", "type": "issue.updated"}
+    elements = [good[0].to_json(), bad, good[1].to_json(), good[2].to_json()]
+    async with Pipeline(settings, pipeline_db_url, relay=False, dispatcher=False) as pipeline:
+        await asyncio.wait_for(pipeline.consumers_ready.wait(), 20)
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        try:
+            channel = await connection.channel()
+            exchange = await channel.get_exchange(topology.exchange.name)
+            await exchange.publish(
+                aio_pika.Message(
+                    json.dumps(elements).encode(), content_type="application/json", headers={EVENTS_HEADER: 4}
+                ),
+                routing_key="",
+            )
+            ids = {str(e.event_id) for e in good}
+            await eventually(lambda: _async(set(landed_for(zone, ids)) == ids), within=10)
+            dlq = topology.dead_letter_queue(WAREHOUSE).name
+            await eventually(lambda: _depth_is(dlq, 1), within=15, interval=0.1)
+            queue = await channel.declare_queue(dlq, passive=True)
+            message = await queue.get(no_ack=True)
+            assert message is not None
+            assert json.loads(message.body) == bad  # the bad element alone, not its batch
+            assert message.headers[RETRIES_HEADER] == 1
+            assert "ValidationError" in str(message.headers["x-tracklake-error"])
+        finally:
+            await connection.close()
+    assert counter(metrics.RETRIES, WAREHOUSE) == retries_before + 1
+    assert counter(metrics.DEAD_LETTERED, WAREHOUSE) == dead_before + 1
+    assert sorted(landed_for(zone, ids)) == sorted(ids)  # each good event once
 
 
 async def _depth_is(name: str, n: int) -> bool:

@@ -387,33 +387,58 @@ def test_bodies_parse_to_events_and_a_bad_one_fails_alone() -> None:
     assert isinstance(parsed[1], ValueError) and isinstance(parsed[2], ValueError)
 
 
-async def test_a_lanes_next_row_is_published_only_after_the_one_before_is_confirmed():
-    """A batch goes out in waves: a lane's later row never reaches the broker while an earlier one failed."""
+async def test_a_lanes_next_row_is_published_only_after_the_one_before_is_confirmed(monkeypatch):
+    """A batch goes out in waves, a wave as messages of several events: a lane's later row never reaches the broker
+    while an earlier one failed, and a failed message stops the lanes of all its events."""
     from aiormq import spec
 
-    from pipelines.broker import publish_in_waves
+    from pipelines import broker
     from pipelines.relay import OutboxRow
+
+    monkeypatch.setattr(broker, "MAX_BATCH_EVENTS", 2)
 
     def row(row_id: int, lane: int) -> OutboxRow:
         return OutboxRow(row_id, uuid.uuid4(), "issue.updated", lane, lane, "{}", 0, None)
 
-    rows = [row(5, 1), row(1, 1), row(3, 1), row(2, 2), row(4, 2), row(6, 3)]
+    rows = [row(5, 1), row(1, 1), row(3, 1), row(2, 2), row(4, 2), row(6, 3), row(7, 4), row(8, 4), row(9, 5)]
     confirmed: set[int] = set()
-    sent: list[int] = []
+    messages: list[list[int]] = []
 
-    async def send(r: OutboxRow) -> object:
-        earlier = [x.id for x in rows if x.lane == r.lane and x.id < r.id]
-        assert all(e in confirmed for e in earlier), f"row {r.id} went out before {earlier} were confirmed"
-        sent.append(r.id)
+    async def send(chunk) -> object:
+        for r in chunk:
+            earlier = [x.id for x in rows if x.lane == r.lane and x.id < r.id]
+            assert all(e in confirmed for e in earlier), f"row {r.id} went out before {earlier} were confirmed"
+        ids = [r.id for r in chunk]
+        messages.append(ids)
         await asyncio.sleep(0)
-        if r.id == 3:
+        if 3 in ids:
             raise TimeoutError("no confirm")
-        if r.id == 4:
+        if 8 in ids:
             return spec.Basic.Nack()
-        confirmed.add(r.id)
+        confirmed.update(r.id for r in chunk)
         return spec.Basic.Ack()
 
-    result = await publish_in_waves(rows, send)
-    assert sorted(result.sent) == [1, 2, 6]  # lane 1 stops at 3, lane 2 at 4
-    assert 5 not in sent and isinstance(result.error, TimeoutError)
-    assert sent[:3] == [1, 2, 6]  # the first wave holds every lane's first row, in id order
+    result = await broker.publish_in_waves(rows, send)
+    # wave 1: every lane's first row in id order, two to a message; wave 2: rows 3, 4, 8; lanes 1 and 4 then stop
+    assert messages == [[1, 2], [6, 7], [9], [3, 4], [8]]
+    assert sorted(result.sent) == [1, 2, 6, 7, 9]  # 3 failed with 4 in its message; 8 was refused
+    assert all(5 not in m for m in messages) and isinstance(result.error, TimeoutError)
+
+
+def test_a_batch_message_is_a_json_array_of_the_events_and_a_bad_element_fails_alone():
+    import json
+
+    from pipelines.broker import batch_body, split_batch
+    from pipelines.relay import OutboxRow
+
+    good = [event(), event()]
+    rows = [
+        OutboxRow(n, e.event_id, e.type, 1, 1, e.model_dump_json(by_alias=True), 0, None) for n, e in enumerate(good)
+    ]
+    assert split_batch(batch_body(rows)) == (good, [])
+    body = b"[" + rows[0].body.encode() + b', {"not": "an event"}, ' + rows[1].body.encode() + b"]"
+    events, bad = split_batch(body)
+    assert events == good
+    assert [json.loads(raw) for raw, _ in bad] == [{"not": "an event"}] and isinstance(bad[0][1], ValueError)
+    with pytest.raises(ValueError):
+        split_batch(b"[{")
