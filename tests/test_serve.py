@@ -289,3 +289,58 @@ def test_missing_database_is_one_line_with_a_hint(tmp_path, command):
     assert len(lines) == 1, lines
     assert f'database "{name}" does not exist' in lines[0]
     assert f"createdb {name}" in lines[0] and "unset TRACKLAKE_DATABASE_URL" in lines[0]
+
+
+def test_scheduler_without_a_database_url_uses_the_embedded_server_and_stops_it(workdir):
+    """With only a broker configured, `serve` leaves exports to `tracklake scheduler`: that must run on the data
+    dir's embedded server too, not refuse for want of TRACKLAKE_DATABASE_URL."""
+    from tests.pipeline.conftest import RABBITMQ_URL
+
+    result = subprocess.run(
+        [TRACKLAKE, "scheduler", "--once"],
+        cwd=workdir,
+        env=clean_env(rabbitmq_url=RABBITMQ_URL),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ran 0 scheduled export(s)" in result.stdout
+    assert (workdir / ".tracklake" / "postgres" / "PG_VERSION").exists()
+    assert not postgres_running(workdir)  # stopped on exit: nobody else used it
+
+
+def test_worker_without_a_database_url_runs_on_the_embedded_server(workdir):
+    """`tracklake worker` with only a broker configured relays from the data dir's embedded server (as `serve`
+    would write to it) and stops it on SIGTERM."""
+    from tests.pipeline.conftest import RABBITMQ_URL
+
+    env = clean_env(rabbitmq_url=RABBITMQ_URL, pipeline_prefix=f"embedded{os.getpid()}.", warehouse_refresh_seconds="0")
+    proc = subprocess.Popen(
+        [TRACKLAKE, "worker", "--no-consumers"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not postgres_running(workdir) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # migrated and relaying, or exited
+        assert proc.poll() is None, proc.communicate()[0].decode()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out.decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not postgres_running(workdir)
+    asyncio_cleanup = subprocess.run(  # the test's exchange and queues
+        [sys.executable, "-c", CLEANUP, RABBITMQ_URL, f"embedded{os.getpid()}."], capture_output=True, text=True
+    )
+    assert asyncio_cleanup.returncode == 0, asyncio_cleanup.stderr
+
+
+CLEANUP = """
+import asyncio, sys
+from pipelines.broker import delete_topology
+from pipelines.topology import ALL_QUEUES, Topology
+asyncio.run(delete_topology(sys.argv[1], Topology(prefix=sys.argv[2]), ALL_QUEUES))
+"""

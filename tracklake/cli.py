@@ -158,21 +158,18 @@ def worker(
 
     settings = Settings()
     configure_logging(settings.log_level)
-    if not settings.database_url:
-        raise typer.BadParameter("tracklake worker needs TRACKLAKE_DATABASE_URL")
     if not settings.rabbitmq_url:
         raise typer.BadParameter("tracklake worker needs TRACKLAKE_RABBITMQ_URL; without a broker `serve` runs it")
-    migrate(settings.database_url)
-    asyncio.run(
-        run_worker(
-            settings,
-            settings.database_url,
-            relay=relay,
-            consumers=consumers,
-            processes=processes,
-            configure_logging=configure_logging,
+    if settings.database_url:
+        require_database(settings.database_url)
+    # Without TRACKLAKE_DATABASE_URL: the embedded server of the data dir, shared with `serve` (started if down).
+    with database(settings) as url:
+        migrate(url)
+        asyncio.run(
+            run_worker(
+                settings, url, relay=relay, consumers=consumers, processes=processes, configure_logging=configure_logging
+            )
         )
-    )
 
 
 @app.command()
@@ -180,19 +177,23 @@ def scheduler(
     once: Annotated[bool, typer.Option(help="run the exports due now, then exit")] = False,
 ) -> None:
     """Run scheduled report exports (several schedulers may run: each due export runs once)."""
-    import asyncio
-    import signal
-
     from api.observability import configure_logging
     from api.routes.schedules import make_scheduler
     from tracklake.migrate import migrate
 
     settings = Settings()
     configure_logging(settings.log_level)
-    if not settings.database_url:
-        raise typer.BadParameter("tracklake scheduler needs TRACKLAKE_DATABASE_URL; without one `serve` runs it")
-    migrate(settings.database_url)
-    runner = make_scheduler(settings, settings.database_url)
+    if settings.database_url:
+        require_database(settings.database_url)
+    # Without TRACKLAKE_DATABASE_URL: the embedded server of the data dir, shared with `serve` (started if down).
+    with database(settings) as url:
+        migrate(url)
+        _run_scheduler(make_scheduler(settings, url), once=once)
+
+
+def _run_scheduler(runner: Any, *, once: bool) -> None:
+    import asyncio
+    import signal
 
     async def run() -> None:
         if once:
