@@ -38,6 +38,7 @@ from api.routes import schedules as schedules_routes
 from api.routes import search as search_routes
 from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
+from tracker.db import SESSION_OPTIONS
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
 from tracklake.settings import Settings
@@ -63,8 +64,7 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             min_size=settings.db_pool_min,
             max_size=settings.db_pool_max,
             open=False,
-            # UTC sessions: timestamps read back look like the ones a write builds from its own clock
-            kwargs={"autocommit": True, "row_factory": dict_row, "options": "-c timezone=UTC"},
+            kwargs={"autocommit": True, "row_factory": dict_row, "options": SESSION_OPTIONS},
         )
         await pool.open(wait=True)
         redis = None

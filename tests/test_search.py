@@ -304,3 +304,17 @@ async def test_pages_sorted_by_priority_count_every_match(admin, seeded):
     assert [i["key"] for i in body["issues"]] == order[2:4]
     body = await search_body(admin, jql, startAt=4, maxResults=2)
     assert [i["key"] for i in body["issues"]] == order[4:] and body["isLast"] is True
+
+
+@pytest.mark.parametrize("read_first", [True, False])
+async def test_text_matches_give_the_same_issues_read_first_or_not(admin, seeded, monkeypatch, read_first):
+    """Whether a text match's documents are read first (rare words) or matched inside the SQL (common ones, by
+    the planner's estimate), the issues found are the same."""
+    from tracker.search import execute
+
+    monkeypatch.setattr(execute, "MAX_TEXT_IDS", 50_000 if read_first else 0)  # 0: every estimate is too many
+    p, k = seeded["project"], seeded["keys"]
+    assert await keys_of(admin, f'project = {p} AND text ~ "login" ORDER BY key') == [k[0], k[3]]
+    assert await keys_of(admin, f'project = {p} AND summary ~ "crash*" ORDER BY key') == [k[0], k[2]]
+    body = await search_body(admin, f'project = {p} AND text ~ "crash*" ORDER BY key', maxResults=1)
+    assert (body["total"], [i["key"] for i in body["issues"]]) == (2, [k[0]])

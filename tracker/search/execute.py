@@ -38,10 +38,12 @@ MAX_RESULTS_CAP = 1000
 # Matches counted before `total` becomes a lower bound. Counting costs about a microsecond a match, so
 # 1,000 keeps the count within a page's budget (Elasticsearch's own default bound is 10,000).
 TOTAL_COUNT_LIMIT = 1_000
-# A full-text match finding fewer documents than this is read from the GIN index first and handed to the
-# compiler as ids (see jql.to_sql.SqlCompiler._indexed_text); with more, the planner may walk an ORDER BY
-# index and stop after a page.
+# A full-text match finding fewer documents than this (or than twice the planner's estimate, see
+# `_few_text_matches`) is read from the GIN index first and handed to the compiler as ids (see
+# jql.to_sql.SqlCompiler._indexed_text); with more, the planner may walk an ORDER BY index and stop after a page.
 FEW_TEXT_MATCHES = 10_000
+# The most ids a text match read first may hand the compiler (when the planner expected about half as many).
+MAX_TEXT_IDS = 50_000
 
 
 @dataclass(frozen=True)
@@ -217,14 +219,30 @@ async def _few_text_matches(sql: _Sql, bound: BoundQuery) -> dict[str, list[int]
     """The issue ids of each indexed text match of the query that finds fewer than FEW_TEXT_MATCHES documents.
 
     They are read in a statement of their own, so under READ COMMITTED the text match sees a snapshot a
-    moment older than the rest of the query, as the count already does.
+    moment older than the rest of the query, as the count already does. The planner's estimate sets how many
+    are read: up to twice the estimate (at least FEW_TEXT_MATCHES, at most MAX_TEXT_IDS), and none when it
+    expects more than half of MAX_TEXT_IDS — reading ids only to drop them cost a common word 15-25 ms at a
+    million issues.
     """
     few = {}
     for key, probe in text_match_probes(bound, FEW_TEXT_MATCHES).items():
-        rows = await sql.all(probe)
-        if len(rows) < FEW_TEXT_MATCHES:
+        every = probe.copy()
+        every.set("limit", None)
+        estimate = await _estimated_rows(sql, every)
+        if estimate > MAX_TEXT_IDS / 2:
+            continue  # a common word: the SQL matches it itself
+        # Room for twice the estimate: a match estimated near FEW_TEXT_MATCHES is read whole, not dropped.
+        limit = max(FEW_TEXT_MATCHES, min(MAX_TEXT_IDS, round(estimate * 2)))
+        rows = await sql.all(probe.limit(limit, copy=False))
+        if len(rows) < limit:
             few[key] = [r["issue_id"] for r in rows]
     return few
+
+
+async def _estimated_rows(sql: _Sql, select: exp.Select) -> float:
+    """The planner's estimate of the rows a statement returns (EXPLAIN: planned, not run)."""
+    plan = await fetch_val(sql.conn, "EXPLAIN (FORMAT JSON) " + select.sql("postgres", copy=False))
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 async def _count(sql: _Sql, select: exp.Select, limit: int | None) -> int:
