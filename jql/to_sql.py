@@ -711,6 +711,14 @@ def text_match_key(node: TextCondition, index: TextIndex) -> str:
     return "|".join((index.table, index.weight or "", " ".join(node.terms), " ".join(p + "*" for p in node.prefixes)))
 
 
+def is_one_whole_word(key: str) -> bool:
+    """Whether a text match (by its `text_match_key`) is one whole word in every part of the documents: no weight
+    and no prefix. The planner estimates such a match from the word's own statistics; it ignores weights, and
+    multiplies the estimates of several words."""
+    _, weight, terms, prefixes = key.split("|", 3)
+    return not weight and not prefixes and len(terms.split()) == 1
+
+
 def _text_conditions(node: object) -> list[TextCondition]:
     if isinstance(node, TextCondition):
         return [node]

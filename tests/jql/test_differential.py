@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 import jql
 from jql import QueryContext
-from jql.to_sql import is_split
+from jql.to_sql import is_one_whole_word, is_split
 from tests.jql.dataset import EXTRA_STATUS, NOW, PROJECTS, TEST_TABLES, USERS, Dataset, diff_catalog, generate
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -516,3 +516,16 @@ def test_pages_sorted_by_priority_first_match_the_full_order(text: str, engines:
                     assert run(conn, page.sql(dialect)) == whole[start : start + size], (text, dialect, start)
         finally:
             conn.execute("ROLLBACK")
+
+
+def test_only_one_whole_word_in_every_part_counts_as_estimable() -> None:
+    """The planner's estimate is trusted (to skip reading ids) only where it reflects the match: one word, no
+    weight (it ignores them), no prefix, not several words (it multiplies their estimates)."""
+    catalog = diff_catalog()
+
+    def keys(text: str) -> list[str]:
+        return list(jql.text_match_probes(jql.analyze(text, catalog, CTX), 10))
+
+    assert [is_one_whole_word(k) for k in keys('text ~ "payment"')] == [True]
+    for text in ('summary ~ "payment"', 'comment ~ "payment"', 'text ~ "billing export"', 'text ~ "pay*"'):
+        assert [is_one_whole_word(k) for k in keys(text)] == [False], text

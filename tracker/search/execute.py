@@ -27,7 +27,7 @@ from sqlglot import exp
 import jql
 from jql.ast import And, Query
 from jql.bound import BoundQuery
-from jql.to_sql import is_split, text_match_probes
+from jql.to_sql import is_one_whole_word, is_split, text_match_probes
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_val
 from tracker.issues.repository import ISSUE_SELECT
@@ -220,9 +220,11 @@ async def _few_text_matches(sql: _Sql, bound: BoundQuery) -> dict[str, list[int]
 
     They are read in a statement of their own, so under READ COMMITTED the text match sees a snapshot a
     moment older than the rest of the query, as the count already does. The planner's estimate sets how many
-    are read: up to twice the estimate (at least FEW_TEXT_MATCHES, at most MAX_TEXT_IDS), and none when it
-    expects more than half of MAX_TEXT_IDS — reading ids only to drop them cost a common word 15-25 ms at a
-    million issues.
+    are read: up to twice the estimate (at least FEW_TEXT_MATCHES, at most MAX_TEXT_IDS). Above half of
+    MAX_TEXT_IDS, one whole word is not read at all (reading ids only to drop them cost a common word 15-25 ms
+    at a million issues); anything else is read up to FEW_TEXT_MATCHES as before, since the planner ignores
+    weights (`comment ~ w` is estimated as `text ~ w`) and walking the ORDER BY index for a rare match costs
+    seconds.
     """
     few = {}
     for key, probe in text_match_probes(bound, FEW_TEXT_MATCHES).items():
@@ -230,9 +232,12 @@ async def _few_text_matches(sql: _Sql, bound: BoundQuery) -> dict[str, list[int]
         every.set("limit", None)
         estimate = await _estimated_rows(sql, every)
         if estimate > MAX_TEXT_IDS / 2:
-            continue  # a common word: the SQL matches it itself
-        # Room for twice the estimate: a match estimated near FEW_TEXT_MATCHES is read whole, not dropped.
-        limit = max(FEW_TEXT_MATCHES, min(MAX_TEXT_IDS, round(estimate * 2)))
+            if is_one_whole_word(key):
+                continue  # a common word, and the estimate can be trusted: the SQL matches it itself
+            limit = FEW_TEXT_MATCHES  # perhaps rare after all (a weight, words that seldom meet): look
+        else:
+            # Room for twice the estimate: a match estimated near FEW_TEXT_MATCHES is read whole, not dropped.
+            limit = max(FEW_TEXT_MATCHES, min(MAX_TEXT_IDS, round(estimate * 2)))
         rows = await sql.all(probe.limit(limit, copy=False))
         if len(rows) < limit:
             few[key] = [r["issue_id"] for r in rows]
