@@ -16,6 +16,7 @@ reported and left out whole.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -630,9 +631,17 @@ class IssueWriter:
             existing = await fetch_val(self.conn, sql.COUNT_ISSUES)
             fast = existing == 0 and bulk.worth_it(new, existing)
         asides = await bulk.set_aside(self.conn, BULK_TABLES) if fast and new else []
-        for start in range(0, len(planned), self.batch_size):
-            batch = planned[start : start + self.batch_size]
-            await self.write_built(self.build_batch(batch))
+        # The next batch is built in a thread while PostgreSQL takes this one: building reads only the plan and
+        # the metadata maps, and Python runs in the thread while the event loop waits on the COPY.
+        loop = asyncio.get_running_loop()
+        batches = [planned[start : start + self.batch_size] for start in range(0, len(planned), self.batch_size)]
+        ahead = loop.run_in_executor(None, self.build_batch, batches[0]) if batches else None
+        for n, batch in enumerate(batches):
+            assert ahead is not None
+            built = await ahead
+            if n + 1 < len(batches):
+                ahead = loop.run_in_executor(None, self.build_batch, batches[n + 1])
+            await self.write_built(built)
             if progress:
                 progress(len(batch))
         alive = self.written | self.existing
