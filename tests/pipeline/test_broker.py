@@ -369,6 +369,22 @@ async def _queued_events(name: str) -> int:
     return events
 
 
+def updates(*, issue_id: int, count: int) -> list[Event]:
+    """Events of one issue, versions 0.. in order, as a producer other than the relay would send them."""
+    return [
+        Event(
+            event_id=uuid.uuid4(),
+            type="issue.updated",
+            occurred_at=datetime.now(UTC),
+            actor="x",
+            actor_id=None,
+            issue_id=issue_id,
+            version=n,
+        )
+        for n in range(count)
+    ]
+
+
 async def _queue_depth(name: str) -> int:
     connection = await aio_pika.connect(RABBITMQ_URL)
     try:
@@ -396,18 +412,7 @@ async def test_a_poison_message_is_dead_lettered_after_its_retries_without_block
     dead_before = counter(metrics.DEAD_LETTERED, WAREHOUSE)
     async with Pipeline(settings, pipeline_db_url, relay=False, dispatcher=False) as pipeline:
         await asyncio.wait_for(pipeline.consumers_ready.wait(), 20)
-        good = [
-            Event(
-                event_id=uuid.uuid4(),
-                type="issue.updated",
-                occurred_at=datetime.now(UTC),
-                actor="x",
-                actor_id=None,
-                issue_id=1,
-                version=n,
-            )
-            for n in range(20)
-        ]
+        good = updates(issue_id=1, count=20)
         connection = await aio_pika.connect(RABBITMQ_URL)
         try:
             channel = await connection.channel()
@@ -454,18 +459,7 @@ async def test_a_bad_event_in_a_batch_message_takes_the_retries_alone_and_the_ot
     zone = LandingZone(settings.warehouse_dir / "landing")
     retries_before = counter(metrics.RETRIES, WAREHOUSE)
     dead_before = counter(metrics.DEAD_LETTERED, WAREHOUSE)
-    good = [
-        Event(
-            event_id=uuid.uuid4(),
-            type="issue.updated",
-            occurred_at=datetime.now(UTC),
-            actor="x",
-            actor_id=None,
-            issue_id=7,
-            version=n,
-        )
-        for n in range(3)
-    ]
+    good = updates(issue_id=7, count=3)
     bad = {"event_id": "not a uuid", "type": "issue.updated"}
     elements = [good[0].to_json(), bad, good[1].to_json(), good[2].to_json()]
     async with Pipeline(settings, pipeline_db_url, relay=False, dispatcher=False) as pipeline:
