@@ -73,7 +73,7 @@ ISSUES = "issues"
 TS_CONFIG = "simple"
 # Non-alphanumeric runs separate words (RE2 syntax, DuckDB).
 WORD_SPLIT = r"[^\p{L}\p{N}]+"
-# A page sorted first by a lookup with at most this many sort values is read one branch per value.
+# A page sorted first by a lookup with at most this many sort values is read one value at a time.
 MAX_SPLIT_BRANCHES = 16
 PRIORITY_SORT = Lookup("priorities", "sequence")
 
@@ -138,8 +138,8 @@ class SqlCompiler(HistorySql):
     ) -> exp.Select:
         """`SELECT <columns> FROM issues AS i WHERE scope AND condition ORDER BY …`.
 
-        A page (`limit`) sorted first by a field with a small ordered domain (priority) is read as one
-        branch per value instead; see `_split_by_first_key`.
+        A page (`limit`) sorted first by a field with a small ordered domain (priority) is read one value at a
+        time instead; see `_split_by_first_key`.
         """
         alias = "i"
         condition = self.where(query.where, alias)

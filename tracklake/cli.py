@@ -167,7 +167,12 @@ def worker(
         migrate(url)
         asyncio.run(
             run_worker(
-                settings, url, relay=relay, consumers=consumers, processes=processes, configure_logging=configure_logging
+                settings,
+                url,
+                relay=relay,
+                consumers=consumers,
+                processes=processes,
+                configure_logging=configure_logging,
             )
         )
 

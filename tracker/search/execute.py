@@ -35,8 +35,9 @@ from tracker.permissions import browsable_project_ids
 from tracker.search.catalog import load_catalog
 
 MAX_RESULTS_CAP = 1000
-# Matches counted before `total` becomes a lower bound. Counting costs about a microsecond a match, so
-# 1,000 keeps the count within a page's budget (Elasticsearch's own default bound is 10,000).
+# Matches counted before `total` becomes a lower bound. Counting costs one to ten microseconds a match (the
+# rows a filter reads to find them), so 1,000 keeps the count within a page's budget (Elasticsearch's own
+# default bound is 10,000).
 TOTAL_COUNT_LIMIT = 1_000
 # A full-text match finding fewer documents than this (or than twice the planner's estimate, see
 # `_few_text_matches`) is read from the GIN index first and handed to the compiler as ids (see
