@@ -1,8 +1,9 @@
 """Micro-batching for broker consumers: messages wait for their batch to be applied before they are acked.
 
 FastStream runs each delivered message in its own task (up to the prefetch limit). Each task submits its event
-(or the events of a batch message) and awaits the outcome of the batch they joined, so a message is acknowledged only once its effect is durable and
-a crash loses nothing (unacked messages are redelivered). Batches are applied one at a time, in arrival order.
+(or the events of a batch message) and awaits the outcome of the batch they joined, so a message is acknowledged
+only once its effect is durable and a crash loses nothing (unacked messages are redelivered). Batches are applied
+one at a time, in arrival order.
 
 Broker subscribers submit raw message bodies, validated here straight from JSON when their batch is taken (a
 body that is not a valid event fails alone), instead of FastStream decoding and validating every message.
@@ -31,7 +32,8 @@ def parse_bodies(bodies: Sequence[bytes]) -> list[Event | BaseException]:
 
 
 class MicroBatcher:
-    """Collects events for up to `max_delay` seconds or `max_size` events, then applies them as one batch."""
+    """Collects events for up to `max_delay` seconds, `max_size` events or `max_waiting` submissions, then applies
+    them as one batch."""
 
     def __init__(self, apply: Apply, *, max_size: int, max_delay: float, max_waiting: int | None = None) -> None:
         self.apply = apply
