@@ -454,7 +454,7 @@ async def test_a_bad_event_in_a_batch_message_takes_the_retries_alone_and_the_ot
         rabbitmq_url=RABBITMQ_URL,
         pipeline_prefix=topology.prefix,
         consumer_max_retries=1,
-        consumer_retry_base_seconds=0.5,
+        consumer_retry_base_seconds=1.0,  # the `topology` fixture removes the retry queues of this ladder
     )
     zone = LandingZone(settings.warehouse_dir / "landing")
     retries_before = counter(metrics.RETRIES, WAREHOUSE)
