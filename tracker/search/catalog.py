@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -108,25 +109,12 @@ async def load_catalog(
         known = frozenset(r["n"] for r in rows)
         if known == set(optional):  # tables are never dropped: once all are there, remember it
             _present_tables[_database_of(conn)] = known
-    agile_reads = _agile_reads(known)
-    # Independent reads, sent together: one round trip instead of eleven.
-    (
-        project_rows,
-        status_rows,
-        type_rows,
-        priority_rows,
-        resolution_rows,
-        user_rows,
-        group_rows,
-        field_rows,
-        *agile_rows,
-    ) = await _fetch_together(
+    lists = {**BASE_LISTS, **_agile_lists(known)}
+    # Independent reads, sent together: the small lists in one statement (one JSON document), the users the
+    # queries name and the custom fields beside it; one round trip.
+    list_row, user_rows, field_rows = await _fetch_together(
         conn,
-        ("SELECT id, key, name, lead_id FROM projects ORDER BY key", None),
-        ("SELECT id, name, category FROM statuses ORDER BY id", None),
-        ("SELECT id, name, subtask, hierarchy_level FROM issue_types ORDER BY id", None),
-        ("SELECT id, name, sequence FROM priorities ORDER BY sequence", None),
-        ("SELECT id, name FROM resolutions ORDER BY id", None),
+        (_lists_sql(lists), None),
         (
             "SELECT id, username, display_name FROM users WHERE lower(username) = ANY(%(n)s)"
             " OR lower(display_name) = ANY(%(n)s) OR id::text = ANY(%(n)s)"
@@ -134,29 +122,21 @@ async def load_catalog(
             " ORDER BY username LIMIT %(limit)s) s",
             {"n": names, "limit": USER_FIELDS_LIMIT if suggest_users else 0},
         ),
-        (
-            "SELECT g.name, m.user_id FROM groups g LEFT JOIN group_members m ON m.group_id = g.id ORDER BY g.name",
-            None,
-        ),
         (SELECT_FIELDS, None),
-        *((sql, None) for sql in agile_reads.values()),
     )
+    found: dict[str, list[list[Any]]] = list_row[0]["lists"]
     tables = set(known)
-    projects = [
-        ProjectInfo(r["id"], r["key"], r["name"], r["lead_id"])
-        for r in project_rows
-        if visible_projects is None or r["id"] in visible_projects
-    ]
-    statuses = [StatusInfo(r["id"], r["name"], r["category"]) for r in status_rows]
-    types = [IssueTypeInfo(r["id"], r["name"], r["subtask"], r["hierarchy_level"]) for r in type_rows]
-    priorities = [PriorityInfo(r["id"], r["name"], r["sequence"]) for r in priority_rows]
-    resolutions = [ResolutionInfo(r["id"], r["name"]) for r in resolution_rows]
+    projects = [ProjectInfo(*r) for r in found["projects"] if visible_projects is None or r[0] in visible_projects]
+    statuses = [StatusInfo(*r) for r in found["statuses"]]
+    types = [IssueTypeInfo(*r) for r in found["issue_types"]]
+    priorities = [PriorityInfo(*r) for r in found["priorities"]]
+    resolutions = [ResolutionInfo(*r) for r in found["resolutions"]]
     users = [UserInfo(r["id"], r["username"], r["display_name"]) for r in user_rows]
     groups: dict[str, list[int]] = {}
-    for r in group_rows:
-        groups.setdefault(r["name"], [])
-        if r["user_id"] is not None:
-            groups[r["name"]].append(r["user_id"])
+    for name, user_id in found["groups"]:
+        groups.setdefault(name, [])
+        if user_id is not None:
+            groups[name].append(user_id)
 
     fields: list[FieldSpec] = [*jql.system_fields(), RANK]
     for spec in agile:
@@ -181,7 +161,7 @@ async def load_catalog(
         groups=groups,
         links=None,
     )
-    _fill_agile(catalog, dict(zip(agile_reads, agile_rows, strict=True)), visible_projects)
+    _fill_agile(catalog, found, visible_projects)
     return catalog
 
 
@@ -200,12 +180,24 @@ def _custom_spec(desc: FieldDescriptor) -> FieldSpec:
     return dataclasses.replace(spec, type=field_type, storage=storage, multi=desc.multi, operators=frozenset())
 
 
-AGILE_READS = {
-    "sprints": "SELECT id, name, state FROM sprints ORDER BY id",
-    "versions": "SELECT id, name, project_id, sequence, released, archived, release_date"
-    " FROM versions ORDER BY project_id, sequence, id",
-    "components": "SELECT id, name, project_id, lead_id FROM components ORDER BY id",
-    "link_types": "SELECT id, name, outward, inward FROM link_types ORDER BY id",
+# The small lists of the catalog: name -> (table, columns, order), read as JSON arrays of rows in one statement.
+BASE_LISTS = {
+    "projects": ("projects", "id, key, name, lead_id", "key"),
+    "statuses": ("statuses", "id, name, category", "id"),
+    "issue_types": ("issue_types", "id, name, subtask, hierarchy_level", "id"),
+    "priorities": ("priorities", "id, name, sequence", "sequence"),
+    "resolutions": ("resolutions", "id, name", "id"),
+    "groups": ("groups g LEFT JOIN group_members m ON m.group_id = g.id", "g.name, m.user_id", "g.name, m.user_id"),
+}
+AGILE_LISTS = {
+    "sprints": ("sprints", "id, name, state", "id"),
+    "versions": (
+        "versions",
+        "id, name, project_id, sequence, released, archived, release_date",
+        "project_id, sequence, id",
+    ),
+    "components": ("components", "id, name, project_id, lead_id", "id"),
+    "link_types": ("link_types", "id, name, outward, inward", "id"),
 }
 # Per database (host, port, name): the optional tables, once all of them exist.
 _present_tables: dict[tuple[str, int, str], frozenset[str]] = {}
@@ -216,32 +208,36 @@ def _database_of(conn: Conn) -> tuple[str, int, str]:
     return (info.host, info.port, info.dbname)
 
 
-def _agile_reads(tables: Collection[str]) -> dict[str, str]:
-    """The reads of sprints, versions, components and link types whose tables exist."""
+def _agile_lists(tables: Collection[str]) -> dict[str, tuple[str, str, str]]:
+    """The lists of sprints, versions, components and link types whose tables exist."""
     present = set(tables) if "issue_links" in tables else set(tables) - {"link_types"}
-    return {name: sql for name, sql in AGILE_READS.items() if name in present}
+    return {name: spec for name, spec in AGILE_LISTS.items() if name in present}
 
 
-def _fill_agile(catalog: PgCatalog, rows: dict[str, list[DictRow]], visible: Collection[int] | None) -> None:
+def _lists_sql(lists: dict[str, tuple[str, str, str]]) -> str:
+    """One statement returning `lists`: a JSON object of the lists, each an array of rows (arrays of columns).
+
+    Built only from the constants above: eleven statements cost more in the driver than in the server.
+    """
+    parts = ", ".join(
+        f"'{name}', (SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY {order}), '[]') FROM {table})"
+        for name, (table, columns, order) in lists.items()
+    )
+    return f"SELECT json_build_object({parts}) AS lists"
+
+
+def _fill_agile(catalog: PgCatalog, found: dict[str, list[list[Any]]], visible: Collection[int] | None) -> None:
     """Sprints, versions, components and link types, where their tables exist."""
-    if "sprints" in rows:
-        catalog.sprint_list = [SprintInfo(r["id"], r["name"], r["state"]) for r in rows["sprints"]]
-    if "versions" in rows:
+    if "sprints" in found:
+        catalog.sprint_list = [SprintInfo(*r) for r in found["sprints"]]
+    if "versions" in found:
         catalog.version_list = [
-            VersionInfo(
-                r["id"], r["name"], r["project_id"], r["sequence"], r["released"], r["archived"], r["release_date"]
-            )
-            for r in rows["versions"]
-            if visible is None or r["project_id"] in visible
+            VersionInfo(i, name, project, sequence, released, archived, date.fromisoformat(day) if day else None)
+            for i, name, project, sequence, released, archived, day in found["versions"]
+            if visible is None or project in visible
         ]
-    if "components" in rows:
-        catalog.component_list = [
-            ComponentInfo(r["id"], r["name"], r["project_id"], r["lead_id"])
-            for r in rows["components"]
-            if visible is None or r["project_id"] in visible
-        ]
-    if "link_types" in rows:
-        catalog.link_type_list = [
-            LinkTypeInfo(r["id"], r["name"], r["outward"], r["inward"]) for r in rows["link_types"]
-        ]
+    if "components" in found:
+        catalog.component_list = [ComponentInfo(*r) for r in found["components"] if visible is None or r[2] in visible]
+    if "link_types" in found:
+        catalog.link_type_list = [LinkTypeInfo(*r) for r in found["link_types"]]
         catalog.links = jql.LinkStorage()
