@@ -138,10 +138,10 @@ class LandingZone:
             raise
         return written
 
-    def _write_file(self, final: Path, rows: list[dict[str, Any]]) -> Path:
+    def _write_file(self, final: Path, rows: list[dict[str, Any]] | pa.Table) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        table = pa.Table.from_pylist(rows, schema=LANDING_SCHEMA)
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=LANDING_SCHEMA)
         try:
             with open(tmp, "wb") as fh:
                 pq.write_table(table, fh, compression="zstd")
@@ -156,6 +156,32 @@ class LandingZone:
 
     def files(self) -> list[Path]:
         return sorted(self.events_dir.glob("date=*/*.parquet"))
+
+    def compact(self, before: date) -> int:
+        """Merge each date partition older than `before` that holds several files into one; the number of files
+        merged away.
+
+        A micro-batch writes one file per date, so a quiet tracker lands about one small file per event, and
+        every build lists and opens all of them. The merged file is written (and made durable) before the
+        originals are removed, so a crash in between leaves duplicates, which the `changes` mart drops by change
+        id, never a gap. Builders must hold the build lock: a build reads the files it listed.
+        """
+        merged = 0
+        for partition in sorted(self.events_dir.glob("date=*")):
+            try:
+                day = date.fromisoformat(partition.name.removeprefix("date="))
+            except ValueError:
+                continue
+            files = sorted(partition.glob("*.parquet"))
+            if day >= before or len(files) < 2:
+                continue
+            table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+            self._write_file(partition / f"compacted-{uuid.uuid4().hex}.parquet", table)
+            for f in files:
+                f.unlink()
+            _fsync_dir(partition)
+            merged += len(files)
+        return merged
 
     @property
     def glob(self) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.build import BuildMode, BuildResult, build
 from warehouse.export import export_history_in, export_snapshot, export_snapshot_in, snapshot_transaction
+from warehouse.landing import LandingZone
 from warehouse.layout import Layout
 
 log = logging.getLogger("tracklake.warehouse")
@@ -24,22 +26,27 @@ def refresh(
     root: Path | str, database_url: str | None = None, *, mode: BuildMode = "auto", threads: int | None = None
 ) -> BuildResult:
     """Bring the marts up to date with the landing zone (and the dimensions, when a database URL is given)."""
-    result = _refresh(Layout(root), database_url, mode=mode, threads=threads, wait=True)
-    assert result is not None
-    return result
+    done = _refresh(Layout(root), database_url, mode=mode, threads=threads, wait=True)
+    assert done is not None
+    return done[0]
 
 
 def try_refresh(root: Path | str, database_url: str | None = None, *, threads: int | None = None) -> BuildResult | None:
     """`refresh`, or None at once when another process is building (its build includes what has landed)."""
-    return _refresh(Layout(root), database_url, mode="auto", threads=threads, wait=False)
+    done = _refresh(Layout(root), database_url, mode="auto", threads=threads, wait=False)
+    return None if done is None else done[0]
 
 
 def _refresh(
     layout: Layout, database_url: str | None, *, mode: BuildMode, threads: int | None, wait: bool
-) -> BuildResult | None:
+) -> tuple[BuildResult, frozenset[str]] | None:
+    """The build, and the landed files there were before its dimension snapshot was exported (after past days
+    were compacted: see LandingZone.compact); None when another process holds the build lock."""
     with layout.try_build_lock(wait=wait) as locked:
         if not locked:
             return None
+        LandingZone(layout.landing).compact(before=datetime.now(UTC).date())
+        landed = layout.landed_names()
         previous = layout.current()
         snapshot = previous.snapshot if previous else None
         if database_url:
@@ -47,7 +54,7 @@ def _refresh(
         history = previous.history if previous else None
         result = build(layout, snapshot=snapshot, history=history, mode=mode, threads=threads)
         layout.collect_garbage()
-    return result
+    return result, landed
 
 
 def refresh_forever(
@@ -92,9 +99,8 @@ def refresh_tick(
     age = layout.current_age_seconds()
     if covered is not None and landed <= covered and age is not None and age < max_idle_seconds:
         return covered
-    if try_refresh(layout.root, database_url, threads=threads) is None:
-        return covered
-    return landed
+    done = _refresh(layout, database_url, mode="auto", threads=threads, wait=False)
+    return covered if done is None else done[1]
 
 
 def rebuild(root: Path | str, database_url: str, *, threads: int | None = None) -> BuildResult:

@@ -99,6 +99,29 @@ def test_a_failed_batch_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert zone.files() == []
 
 
+def test_past_days_are_compacted_to_one_file_each_with_the_same_rows(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    zone = LandingZone(tmp_path / "landing")
+    old, single, today = (datetime(2026, 3, d, 12, tzinfo=UTC) for d in (1, 2, 5))
+    for n in range(3):
+        zone.write_batch([event(occurred_at=old, changes=n + 1), event(occurred_at=today)], f"b{n}")
+    zone.write_batch([event(occurred_at=single)], "alone")
+    before = zone.read().sort(["event_id", "field"])
+
+    assert zone.compact(before=today.date()) == 3
+    names: dict[str, list[str]] = {}
+    for p in zone.files():
+        names.setdefault(p.parent.name, []).append(p.name)
+    assert len(names["date=2026-03-01"]) == 1 and names["date=2026-03-01"][0].startswith("compacted-")
+    assert names["date=2026-03-02"] == ["alone.parquet"]  # one file: left as it is
+    assert sorted(names["date=2026-03-05"]) == ["b0.parquet", "b1.parquet", "b2.parquet"]  # today: still landing
+    merged = zone.events_dir / "date=2026-03-01" / names["date=2026-03-01"][0]
+    assert pq.read_schema(merged).names == LANDING_SCHEMA.names  # no partition column written into the file
+    assert zone.read().sort(["event_id", "field"]).equals(before)
+    assert zone.compact(before=today.date()) == 0  # nothing left to merge
+
+
 # Search index
 
 

@@ -6,8 +6,11 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
+
 from tests.warehouse.test_incremental import dataset
 from warehouse import Layout
+from warehouse.build import build
 from warehouse.refresh import refresh, refresh_forever, refresh_tick, try_refresh
 
 
@@ -97,3 +100,26 @@ def test_default_root_finds_the_data_dir_of_a_parent_folder(tmp_path: Path, monk
     assert default_root() == tmp_path / ".tracklake" / "warehouse"
     monkeypatch.setenv("TRACKLAKE_DATA_DIR", "elsewhere")
     assert default_root() == tmp_path / "notebooks" / "elsewhere" / "warehouse"
+
+
+def test_a_refresh_compacts_past_days_and_builds_the_same_marts(tmp_path: Path) -> None:
+    """Each micro-batch lands a file per day; a refresh first merges every past day into one file, and the marts
+    it builds equal those built from the files as they landed."""
+    d = dataset()
+    events = d.events()
+    plain = Layout(tmp_path / "plain")
+    compacted = Layout(tmp_path / "compacted")
+    for layout in (plain, compacted):
+        for n in range(0, len(events), 2):  # one batch per two events: several files per day
+            d.land(layout, events[n : n + 2])
+    assert len(plain.landing_files()) > len({p.parent for p in plain.landing_files()})  # some day has several
+    with plain.build_lock():
+        expected = build(plain, snapshot=None, history=None, mode="full")  # refresh without a database: the same
+    result = refresh(compacted.root, mode="full")
+    days = [p.parent for p in compacted.landing_files()]
+    assert len(days) == len(set(days))  # one file per (past) day
+    assert result.manifest.rows == expected.manifest.rows
+    for model in result.manifest.models:
+        got = duckdb.sql(f"SELECT * FROM '{compacted.mart_file(result.manifest.generation, model)}' ORDER BY ALL")
+        want = duckdb.sql(f"SELECT * FROM '{plain.mart_file(expected.manifest.generation, model)}' ORDER BY ALL")
+        assert got.fetchall() == want.fetchall(), model
