@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -138,21 +138,9 @@ class LandingZone:
             raise
         return written
 
-    def _write_file(self, final: Path, rows: list[dict[str, Any]] | pa.Table) -> Path:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=LANDING_SCHEMA)
-        try:
-            with open(tmp, "wb") as fh:
-                pq.write_table(table, fh, compression="zstd")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        _fsync_dir(final.parent)
-        return final
+    def _write_file(self, final: Path, rows: list[dict[str, Any]]) -> Path:
+        table = pa.Table.from_pylist(rows, schema=LANDING_SCHEMA)
+        return _write_tables(final, table.schema, [table])
 
     def files(self) -> list[Path]:
         return sorted(self.events_dir.glob("date=*/*.parquet"))
@@ -175,8 +163,13 @@ class LandingZone:
             files = sorted(partition.glob("*.parquet"))
             if day >= before or len(files) < 2:
                 continue
-            table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
-            self._write_file(partition / f"compacted-{uuid.uuid4().hex}.parquet", table)
+            # One file at a time, into the schema of them all (files written before a column was added lack it).
+            schemas = [pq.read_schema(f) for f in files]
+            schema = pa.unify_schemas(schemas, promote_options="permissive")
+            lacking = {f.name for f in schema if any(f.name not in s.names for s in schemas)}
+            schema = pa.schema([f.with_nullable(True) if f.name in lacking else f for f in schema])
+            tables = (_conform(pq.read_table(f), schema) for f in files)
+            _write_tables(partition / f"compacted-{uuid.uuid4().hex}.parquet", schema, tables)
             for f in files:
                 f.unlink()
             _fsync_dir(partition)
@@ -204,6 +197,34 @@ class LandingZone:
         finally:
             if own:
                 con.close()
+
+
+def _write_tables(final: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> Path:
+    """Write the tables as one Parquet file at `final`: to a hidden temporary name, fsynced, then renamed."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            with pq.ParquetWriter(fh, schema, compression="zstd") as writer:
+                for table in tables:
+                    writer.write_table(table)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    _fsync_dir(final.parent)
+    return final
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with the schema's columns in its order (nulls for those it lacks)."""
+    columns = [
+        table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -107,9 +107,14 @@ def test_past_days_are_compacted_to_one_file_each_with_the_same_rows(tmp_path: P
     for n in range(3):
         zone.write_batch([event(occurred_at=old, changes=n + 1), event(occurred_at=today)], f"b{n}")
     zone.write_batch([event(occurred_at=single)], "alone")
+    # A file from before the newest column existed: merged with the others, it gets nulls there.
+    newest = LANDING_SCHEMA.names[-1]
+    older = zone.write_batch([event(occurred_at=old)], "older")[0]
+    pq.write_table(pq.read_table(older).drop_columns([newest]), older)
     before = zone.read().sort(["event_id", "field"])
+    assert before[newest].null_count() == 1
 
-    assert zone.compact(before=today.date()) == 3
+    assert zone.compact(before=today.date()) == 4
     names: dict[str, list[str]] = {}
     for p in zone.files():
         names.setdefault(p.parent.name, []).append(p.name)
