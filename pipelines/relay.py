@@ -9,9 +9,9 @@ serialized by the issue's row lock, so within a lane outbox ids follow commit or
    lanes another relay holds;
 3. for each lane it holds, publishes its rows only up to the first unsent row of that lane it does *not* hold
    (one another relay claimed, or one committed after this batch was read);
-4. publishes the batch pipelined on one channel in id order (so each lane's rows reach the queues in order) and
-   awaits all confirms together, then marks as sent each lane's rows up to its first unconfirmed one, and
-   commits.
+4. hands the batch to its publisher, which sends it in waves (wave k: the k-th row of every lane, as batch
+   messages; wave k goes out once wave k - 1 was confirmed: pipelines.broker.publish_in_waves), then marks as
+   sent each lane's rows up to its first unconfirmed one, and commits.
 
 So no relay ever publishes an event of an issue while an earlier event of that issue is unpublished, and the
 lane lock keeps two relays from publishing one lane at once. A relay that dies mid-batch never committed: its
