@@ -12,7 +12,7 @@ value when the field never changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -679,16 +679,8 @@ class Parser:
 
     def versions(self, project: JiraProject, raw: Any, where: str) -> tuple[str, ...]:
         """Version objects (a project's, or an issue's fixVersions / versions): their names, each registered."""
-        if raw is None:
-            return ()
-        if not isinstance(raw, list):
-            raise Reject(where, "must be a list of versions")
         names: dict[str, str] = {}
-        for n, v in enumerate(raw):
-            name = name_text(v.get("name")) if isinstance(v, dict) else None
-            if name is None or len(name) > 255:
-                raise Reject(f"{where}[{n}].name", "a version needs a name of 1-255 characters")
-            assert isinstance(v, dict)
+        for n, v, name in _named_objects(raw, where, "version"):
             version = project.versions.setdefault(name.lower(), JiraVersion(name))
             if not version.listed:
                 version.listed = True
@@ -700,15 +692,8 @@ class Parser:
         return tuple(names.values())
 
     def components(self, project: JiraProject, raw: Any, where: str) -> tuple[str, ...]:
-        if raw is None:
-            return ()
-        if not isinstance(raw, list):
-            raise Reject(where, "must be a list of components")
         names: dict[str, str] = {}
-        for n, c in enumerate(raw):
-            name = name_text(c.get("name")) if isinstance(c, dict) else None
-            if name is None or len(name) > 255:
-                raise Reject(f"{where}[{n}].name", "a component needs a name of 1-255 characters")
+        for _, _, name in _named_objects(raw, where, "component"):
             names.setdefault(name.lower(), project.components.setdefault(name.lower(), name))
         return tuple(names.values())
 
@@ -1070,3 +1055,17 @@ class Parser:
 def parse_bundle(bundle: Bundle) -> ParsedBundle:
     """Parse and check every section of a bundle (no database access)."""
     return Parser(bundle).parse()
+
+
+def _named_objects(raw: Any, where: str, kind: str) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """(position, object, name) of a list of named objects (versions, components); none for None; a Reject for
+    anything else, or for an object without a name of 1-255 characters."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        raise Reject(where, f"must be a list of {kind}s")
+    for n, item in enumerate(raw):
+        name = name_text(item.get("name")) if isinstance(item, dict) else None
+        if name is None or len(name) > 255:
+            raise Reject(f"{where}[{n}].name", f"a {kind} needs a name of 1-255 characters")
+        yield n, item, name
