@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.importer.bundle import jira_bundle, newer_export
+from tests.importer.bundle import issue, jira_bundle, newer_export
 from tests.importer.conftest import footprint, one, rows
 from tracker.db import connect
 from tracker.events import Event
@@ -614,3 +614,22 @@ async def test_a_fast_import_writes_the_same_and_rebuilds_what_it_set_aside(run,
         FROM issue_history h JOIN projects p ON p.id = h.project_id WHERE p.key = %s ORDER BY h.id
     """
     assert await rows(db, shape, key) == await rows(db, shape, key + "N")
+
+
+async def test_malformed_versions_and_components_reject_their_issue_with_its_path(run, db, key):
+    bundle = jira_bundle(key)
+    start = len(bundle["issues"])
+    created = "2024-01-09T09:00:00.000+0000"
+    bundle["issues"] += [
+        issue(f"{key}-90", 39090, "story", "Versions as text", created, fixVersions="1.0"),
+        issue(f"{key}-91", 39091, "story", "A nameless component", created, components=[{"id": "1"}]),
+        issue(f"{key}-92", 39092, "story", "A version with a long name", created, versions=[{"name": "v" * 256}]),
+    ]
+    summary = await run(bundle)
+    errors = {p.path: p.message for p in summary.errors}
+    assert "must be a list of versions" in errors[f"issues[{start}].fields.fixVersions"]
+    assert "a component needs a name" in errors[f"issues[{start + 1}].fields.components[0].name"]
+    assert "a version needs a name" in errors[f"issues[{start + 2}].fields.versions[0].name"]
+    for bad in (f"{key}-90", f"{key}-91", f"{key}-92"):  # never half an issue
+        assert await one(db, "SELECT count(*) FROM issues WHERE key = %s", bad) == 0
+        assert await one(db, "SELECT count(*) FROM issue_history WHERE issue_key = %s", bad) == 0
