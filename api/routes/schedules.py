@@ -154,7 +154,7 @@ async def owner_scope(conn: Conn, user_id: int) -> Collection[int] | None:
     row = await fetch_one(conn, accounts_sql.SELECT_USERS_BY_IDS, {"ids": [user_id]})
     if row is None or not row["active"]:
         raise ReportError("The schedule's owner is deactivated", field="owner")
-    actor = Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
+    actor = Actor.from_row(row)
     return await browsable_project_ids(conn, actor)
 
 

@@ -32,7 +32,7 @@ async def authenticate(conn: Conn, token: str, username: str | None = None) -> A
     row = await fetch_one(conn, sql.AUTHENTICATE, {"token_hash": hash_token(token)})
     if row is None or (username is not None and row["username"] != username):
         return None
-    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
+    return Actor.from_row(row)
 
 
 def require_admin(actor: Actor) -> None:

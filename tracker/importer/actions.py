@@ -97,7 +97,7 @@ async def admin_actor(conn: Conn, username: str = "admin") -> Actor:
     )
     if row is None:
         raise NotFound(f"User '{username}' does not exist: start tracklake once (or run `tracklake migrate`) first")
-    actor = Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
+    actor = Actor.from_row(row)
     require_global_permission(actor)
     return actor
 

@@ -269,11 +269,7 @@ def wants(webhook: Mapping[str, Any], event: Event) -> bool:
 
 async def _owners(conn: Conn, ids: Sequence[int]) -> dict[int, Actor]:
     rows = await fetch_all(conn, sql.SELECT_OWNERS, {"ids": sorted(set(ids))}) if ids else []
-    return {r["id"]: _actor(r) for r in rows}
-
-
-def _actor(row: Mapping[str, Any]) -> Actor:
-    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], is_admin=row["is_admin"])
+    return {r["id"]: Actor.from_row(r) for r in rows}
 
 
 async def _owner_or(conn: Conn, hook: Mapping[str, Any], actor: Actor) -> Actor:
