@@ -63,6 +63,8 @@ PROPERTIES: dict[str, Any] = {
     "story_points": {"type": "double"},
     "parent_id": LONG,
     "parent_key": KEYWORD,
+    # Board order (issues.rank): base-36 keys compared byte-wise, as PostgreSQL's COLLATE "C" and a keyword do.
+    "rank": KEYWORD,
     "created_at": DATE,
     "updated_at": DATE,
     "resolved_at": DATE,
@@ -198,6 +200,7 @@ _BASE_COLUMNS = (
     "due_date",
     "story_points",
     "parent_id",
+    "rank",
     "created_at",
     "updated_at",
     "resolved_at",
@@ -216,7 +219,8 @@ def issue_document(
     `fields` are the catalog's fields (custom fields are copied from `custom_fields` by their storage);
     `extra` holds denormalised values the indexer looks up: project_key/project_name, status_name,
     priority_rank, *_name, parent_key, comments (list of {"body"}), sprint_ids/sprint_names,
-    fix_version_ids/…_sequences, component_ids/names, watcher_ids, voter_ids, links.
+    fix_version_ids/…_sequences, affected_version_ids/…_sequences, component_ids/names, watcher_ids, voter_ids,
+    links (list of {"issue_id", "issue_key", "link_type_id", "direction": "outward"|"inward"}).
     """
     doc: dict[str, Any] = {}
     for column in _BASE_COLUMNS:

@@ -12,6 +12,7 @@ from jql.catalog import FullText, JsonValue
 from jql.es_mapping import PROPERTIES, history_documents, index_body, issue_document, status_time_documents
 from jql.testing import InMemoryCatalog, sample_catalog
 from tests.jql.dataset import NOW, diff_catalog, generate
+from tracker.search.catalog import RANK
 
 CTX = jql.QueryContext(user_id=1, now=NOW)
 
@@ -38,6 +39,20 @@ def test_every_catalog_field_is_mapped() -> None:
                 assert mapped(spec.es_field) is not None, spec.es_field
             if spec.sort and spec.sort.es_field:
                 assert mapped(spec.sort.es_field) is not None, spec.sort.es_field
+
+
+def test_rank_is_a_mapped_keyword_copied_from_the_issue_row() -> None:
+    """ORDER BY Rank (the real catalog's RANK) sorts on `rank`: keys compared byte-wise, as COLLATE "C" does."""
+    assert RANK.sort is not None and RANK.sort.es_field == "rank"
+    assert mapped(RANK.sort.es_field) == {"type": "keyword"} and mapped(RANK.es_field) == {"type": "keyword"}
+    doc = issue_document({"id": 1, "key": "ABC-1", "rank": "i000000000001ki"})
+    assert doc["rank"] == "i000000000001ki"
+    catalog = sample_catalog()
+    catalog.field_specs = [*catalog.field_specs, RANK]
+    assert es("ORDER BY Rank", catalog)["sort"] == [
+        {"rank": {"order": "asc", "missing": "_last"}},
+        {"id": {"order": "desc"}},
+    ]
 
 
 def test_index_body_is_json_and_strict() -> None:
