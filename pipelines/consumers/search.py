@@ -12,36 +12,87 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+from jql.catalog import FieldSpec
 from jql.es_mapping import index_body, issue_document
 from pipelines import metrics
 from pipelines.topology import SEARCH
 from tracker.db import Conn, connect, fetch_all
 from tracker.events import Event
 from tracker.issues.repository import ISSUE_SELECT
+from tracker.search.catalog import custom_field_specs
 
 DEFAULT_INDEX = "tracklake-issues"
 
 SELECT_ISSUES = ISSUE_SELECT + " WHERE i.id = ANY(%(ids)s)"
+# Side-table values of each issue, arrays ordered by id (sprint, version and component names/sequences are for
+# sorting: ORDER BY takes their minimum, as the SQL compiler's min() over the same rows does).
 SELECT_EXTRAS = """
 SELECT i.id,
        (SELECT sequence FROM priorities WHERE id = i.priority_id) AS priority_rank,
        (SELECT coalesce(array_agg(w.user_id ORDER BY w.user_id), '{}') FROM issue_watchers w WHERE w.issue_id = i.id)
            AS watcher_ids,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('body', c.body) ORDER BY c.id), '[]') FROM comments c
-           WHERE c.issue_id = i.id) AS comments
-FROM issues i WHERE i.id = ANY(%(ids)s)
+           WHERE c.issue_id = i.id) AS comments,
+       s.sprint_ids, s.sprint_names, fv.fix_version_ids, fv.fix_version_sequences,
+       av.affected_version_ids, av.affected_version_sequences, co.component_ids, co.component_names,
+       (SELECT coalesce(jsonb_agg(l.link ORDER BY l.link_id, l.link ->> 'direction'), '[]') FROM (
+            SELECT x.id AS link_id, jsonb_build_object('issue_id', o.id, 'issue_key', o.key,
+                       'link_type_id', x.link_type_id, 'direction', 'outward') AS link
+            FROM issue_links x JOIN issues o ON o.id = x.target_issue_id WHERE x.source_issue_id = i.id
+            UNION ALL
+            SELECT x.id, jsonb_build_object('issue_id', o.id, 'issue_key', o.key,
+                       'link_type_id', x.link_type_id, 'direction', 'inward')
+            FROM issue_links x JOIN issues o ON o.id = x.source_issue_id WHERE x.target_issue_id = i.id
+        ) l) AS links
+FROM issues i
+CROSS JOIN LATERAL (
+    SELECT array_agg(sp.id ORDER BY sp.id) AS sprint_ids, array_agg(sp.name ORDER BY sp.id) AS sprint_names
+    FROM issue_sprints x JOIN sprints sp ON sp.id = x.sprint_id WHERE x.issue_id = i.id) s
+CROSS JOIN LATERAL (
+    SELECT array_agg(v.id ORDER BY v.id) AS fix_version_ids, array_agg(v.sequence ORDER BY v.id) AS fix_version_sequences
+    FROM issue_fix_versions x JOIN versions v ON v.id = x.version_id WHERE x.issue_id = i.id) fv
+CROSS JOIN LATERAL (
+    SELECT array_agg(v.id ORDER BY v.id) AS affected_version_ids,
+           array_agg(v.sequence ORDER BY v.id) AS affected_version_sequences
+    FROM issue_affects_versions x JOIN versions v ON v.id = x.version_id WHERE x.issue_id = i.id) av
+CROSS JOIN LATERAL (
+    SELECT array_agg(c.id ORDER BY c.id) AS component_ids, array_agg(c.name ORDER BY c.id) AS component_names
+    FROM issue_components x JOIN components c ON c.id = x.component_id WHERE x.issue_id = i.id) co
+WHERE i.id = ANY(%(ids)s)
 """
+# Side-table values copied into documents as they are (the extras column is the document field).
+SIDE_VALUES = (
+    "watcher_ids",
+    "sprint_ids",
+    "sprint_names",
+    "fix_version_ids",
+    "fix_version_sequences",
+    "affected_version_ids",
+    "affected_version_sequences",
+    "component_ids",
+    "component_names",
+)
 SELECT_HISTORY = """
 SELECT id, issue_id, field, from_value, to_value, actor_id, occurred_at, is_create FROM issue_history
 WHERE issue_id = ANY(%(ids)s) ORDER BY issue_id, occurred_at, id
 """
 
 
-def document(row: Mapping[str, Any], extras: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ES document of an issue row (as ISSUE_SELECT returns it) with its looked-up extras and history."""
+def document(
+    row: Mapping[str, Any],
+    extras: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    fields: Sequence[FieldSpec] = (),
+) -> dict[str, Any]:
+    """The ES document of an issue row (as ISSUE_SELECT returns it) with its looked-up extras and history.
+
+    `fields` are the custom fields (`custom_field_specs`), whose values are copied from `custom_fields`.
+    Names are those the SQL compiler sorts by: users by display name (the catalog's lookup), the rest by name.
+    """
     return issue_document(
         row,
         history,
+        fields=fields,
         extra={
             "project_key": row["project_key"],
             "project_name": row["project_name"],
@@ -49,11 +100,12 @@ def document(row: Mapping[str, Any], extras: Mapping[str, Any], history: Sequenc
             "status_name": row["status_name"],
             "resolution_name": row["resolution_name"],
             "priority_rank": extras.get("priority_rank"),
-            "assignee_name": row["assignee_username"],
-            "reporter_name": row["reporter_username"],
+            "assignee_name": row["assignee_display_name"],
+            "reporter_name": row["reporter_display_name"],
             "parent_key": row["parent_key"],
             "comments": list(extras.get("comments") or []),
-            "watcher_ids": list(extras.get("watcher_ids") or []),
+            "links": list(extras.get("links") or []),
+            **{name: list(extras.get(name) or []) for name in SIDE_VALUES},
         },
     )
 
@@ -136,7 +188,8 @@ async def load_documents(conn: Conn, issue_ids: Sequence[int]) -> tuple[dict[int
     history: dict[int, list[Any]] = {}
     for h in await fetch_all(conn, SELECT_HISTORY, {"ids": list(rows)}):
         history.setdefault(h["issue_id"], []).append(h)
-    return rows, {i: document(r, extras.get(i, {}), history.get(i, [])) for i, r in rows.items()}
+    fields = await custom_field_specs(conn)
+    return rows, {i: document(r, extras.get(i, {}), history.get(i, []), fields) for i, r in rows.items()}
 
 
 class SearchIndexer:

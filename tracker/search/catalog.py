@@ -165,6 +165,12 @@ async def load_catalog(
     return catalog
 
 
+async def custom_field_specs(conn: Conn) -> list[FieldSpec]:
+    """The JQL fields of every live custom field, as `load_catalog` builds them (the search indexer copies their
+    values into documents)."""
+    return [_custom_spec(descriptor(FieldDefinition.from_row(r))) for r in await fetch_all(conn, SELECT_FIELDS)]
+
+
 def _custom_spec(desc: FieldDescriptor) -> FieldSpec:
     """The JQL field of a custom field, stored as its type module describes it."""
     field_type = FieldType(desc.jql_type)
