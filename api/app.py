@@ -38,6 +38,7 @@ from api.routes import schedules as schedules_routes
 from api.routes import search as search_routes
 from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
+from tracker.accounts.cache import AuthCache
 from tracker.db import SESSION_OPTIONS
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
@@ -72,7 +73,9 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             import redis.asyncio as aioredis
 
             redis = aioredis.from_url(settings.redis_url)
-        app.state.tracklake = AppState(settings=settings, pool=pool, redis=redis)
+        auth = AuthCache(url, ttl=settings.auth_cache_seconds)
+        auth.start()
+        app.state.tracklake = AppState(settings=settings, pool=pool, auth=auth, redis=redis)
         pipeline = None
         if settings.pipeline_in_process and not settings.rabbitmq_url:
             # No broker: the relay and consumers run here (docs/pipeline.md); with one, `tracklake worker` runs them.
@@ -101,6 +104,7 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
                 refresher.stop()
             if pipeline is not None:
                 await pipeline.stop()
+            await auth.stop()
             await pool.close()
             if redis is not None:
                 await redis.aclose()

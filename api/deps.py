@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from api.responses import problem
 from api.state import AppState
-from tracker.accounts.actions import authenticate
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_one, fetch_val
 from tracker.errors import Unauthorized, ValidationError
@@ -54,10 +53,10 @@ def parse_credentials(header: str | None) -> tuple[str, str | None]:
     raise Unauthorized("Unsupported authorization: use a Bearer token or Basic with user name and token")
 
 
-async def current_actor(conn: DB, authorization: Annotated[str | None, Header()] = None) -> Actor:
+async def current_actor(request: Request, conn: DB, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The user the request's credentials belong to; anything else is 401."""
     token, username = parse_credentials(authorization)
-    actor = await authenticate(conn, token, username)
+    actor = await app_state(request).auth.authenticate(conn, token, username)
     if actor is None:
         raise Unauthorized("Invalid or revoked credentials")
     return actor

@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 
+from tracker.accounts.cache import AuthCache
 from tracklake.settings import Settings
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
@@ -18,5 +19,6 @@ Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 class AppState:
     settings: Settings
     pool: Pool
+    auth: AuthCache
     redis: Any | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 20
     max_body_bytes: int = Field(default=1_048_576, description="requests larger than this get 413")
+    auth_cache_seconds: float = Field(
+        default=30.0, ge=0, description="how long a process remembers an authenticated token; 0: look up every time"
+    )
     log_level: str = "INFO"
 
     # Event pipeline (docs/pipeline.md).

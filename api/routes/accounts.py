@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from api.deps import DB, CurrentActor, Write
+from api.deps import DB, CurrentActor, Write, Writer, app_state
 from api.responses import Json
 from api.schemas.accounts import GroupCreate, GroupMember, TokenCreate, UserCreate, UserUpdate
 from tracker.accounts import actions
@@ -27,6 +27,13 @@ def user_view(row: Any, *, full: bool = False) -> dict[str, Any]:
             "created": row["created_at"].isoformat(),
         }
     return view
+
+
+def forgetting_tokens(write: Writer, response: Response) -> Response:
+    """`response`, once this process has forgotten the tokens it remembered (a change to a user or token has just
+    committed; other processes hear of it from the database, tracker/accounts/cache.py)."""
+    app_state(write.request).auth.forget()
+    return response
 
 
 def token_view(row: Any) -> dict[str, Any]:
@@ -80,7 +87,7 @@ async def update_user(username: str, body: UserUpdate, write: Write) -> Response
         row = await actions.do_update_user(conn, write.actor, username, body.model_dump(exclude_unset=True))
         return Json(user_view(row, full=True))
 
-    return await write(work)
+    return forgetting_tokens(write, await write(work))
 
 
 @router.get("/users/{username}/tokens", summary="A user's API tokens (without secrets)")
@@ -103,7 +110,7 @@ async def revoke_token(username: str, token_id: TokenId, write: Write) -> Respon
         await actions.do_revoke_token(conn, write.actor, username, token_id)
         return Response(status_code=204)
 
-    return await write(work)
+    return forgetting_tokens(write, await write(work))
 
 
 @router.get("/groups", summary="All groups")

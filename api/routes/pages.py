@@ -27,7 +27,6 @@ from api.deps import DB, app_state, parse_credentials
 from api.routes.exports import export_response, query_params, run_reports
 from reports import figures
 from reports.exports import FORMATS
-from tracker.accounts.actions import authenticate
 from tracker.accounts.models import Actor
 from tracker.agile.boards import board_columns, get_board, list_boards
 from tracker.agile.sprints import get_sprint, list_sprints
@@ -120,13 +119,13 @@ async def _viewer(request: Request, conn: Conn) -> Viewer | Response:
             token, username = parse_credentials(header)
         except Unauthorized as exc:
             return error_page(401, exc.message, title="Not authenticated")
-        actor = await authenticate(conn, token, username)
+        actor = await app_state(request).auth.authenticate(conn, token, username)
         if actor is None:
             return error_page(401, "Invalid or revoked credentials", title="Not authenticated")
         return Viewer(actor, session=False)
     session = request.cookies.get(COOKIE)
     if session:
-        actor = await authenticate(conn, session)
+        actor = await app_state(request).auth.authenticate(conn, session)
         if actor is not None:
             return Viewer(actor, session=True)
         return _login_redirect(request, clear=True)
@@ -174,7 +173,7 @@ async def login(request: Request, conn: DB) -> Response:
     form = await _form(request)
     target = _safe_next(form.get("next"))
     token = form.get("token", "").strip()
-    actor = await authenticate(conn, token) if token else None
+    actor = await app_state(request).auth.authenticate(conn, token) if token else None
     if actor is None:
         return page("login.html", 401, title="Log in", next=target, error="Invalid or revoked API token")
     settings = app_state(request).settings

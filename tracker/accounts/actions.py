@@ -29,10 +29,14 @@ def new_token() -> str:
 
 async def authenticate(conn: Conn, token: str, username: str | None = None) -> Actor | None:
     """The active user owning this unrevoked token (and matching `username` for Basic auth), or None."""
-    row = await fetch_one(conn, sql.AUTHENTICATE, {"token_hash": hash_token(token)})
-    if row is None or (username is not None and row["username"] != username):
-        return None
-    return Actor.from_row(row)
+    actor = await authenticate_digest(conn, hash_token(token))
+    return actor if actor is not None and username in (None, actor.username) else None
+
+
+async def authenticate_digest(conn: Conn, token_hash: str) -> Actor | None:
+    """The active user owning the unrevoked token with this digest (see `hash_token`), or None."""
+    row = await fetch_one(conn, sql.AUTHENTICATE, {"token_hash": token_hash})
+    return None if row is None else Actor.from_row(row)
 
 
 def require_admin(actor: Actor) -> None:
