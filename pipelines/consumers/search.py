@@ -1,9 +1,12 @@
 """search.index: keeps the Elasticsearch issue index current with bulk upserts under external versioning.
 
 An event says *which* issue changed; the document is always built from the issue's current row in PostgreSQL
-(the source of truth) and indexed with `version_type=external` and the row's `version`, so a stale or replayed
-event can never overwrite a newer document (Elasticsearch answers 409, which counts as done). A deleted issue is
-deleted with version + 1 (the delete event carries the last version the issue had).
+(the source of truth) and indexed with `version_type=external_gte` and the row's `version`, so a stale or replayed
+event can never put back an older version (Elasticsearch answers 409, which counts as done). Equal versions are
+accepted: some changes reach the document without bumping the issue's version — a watcher added or removed
+(`watcher.*` events), a sprint or component renamed (its name is a sort key; `RENAMES` finds the issues to
+re-index in PostgreSQL). A deleted issue is deleted with version + 1 (the delete event carries the last version
+the issue had).
 """
 
 from __future__ import annotations
@@ -110,6 +113,55 @@ def document(
     )
 
 
+# A document of the same version replaces the indexed one (see the module docstring); an older one never does.
+INDEX_VERSION_TYPE = "external_gte"
+# Issues re-indexed per bulk request (and read from PostgreSQL per round).
+PAGE = 500
+# Events about a sprint or component whose name documents hold (for ORDER BY sprint / component): the key of the
+# item in the event's data, and the issues that hold its name. Filters never read names (the catalog resolves them
+# to ids before compiling). Versions need nothing: documents hold their ids and sequences, and a version's
+# sequence never changes.
+RENAMES: dict[str, tuple[str, str]] = {
+    "sprint.updated": ("sprint", "SELECT issue_id FROM issue_sprints WHERE sprint_id = %(id)s"),
+    "component.updated": ("component", "SELECT issue_id FROM issue_components WHERE component_id = %(id)s"),
+}
+
+
+def renamed_item(event: Event) -> tuple[str, int] | None:
+    """(select of the issues holding its name, item id) for an event that may rename a sprint or component."""
+    rename = RENAMES.get(event.type)
+    if rename is None:
+        return None
+    subject, select = rename
+    item = event.data.get(subject)
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        return None
+    changes = event.data.get("changes")
+    if event.type == "sprint.updated" and isinstance(changes, dict) and "name" not in changes:
+        return None  # only the goal or dates changed (sprint events list what changed; component events do not)
+    return select, item["id"]
+
+
+async def renamed_issue_ids(conn: Conn, events: Sequence[Event]) -> set[int]:
+    """Issues whose documents hold the name of a sprint or component the events may have renamed."""
+    found: set[int] = set()
+    for select, item_id in {r for e in events if (r := renamed_item(e)) is not None}:
+        found.update(r["issue_id"] for r in await fetch_all(conn, select, {"id": item_id}))
+    return found
+
+
+def index_action(index: str, issue_id: int, row: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """Index (or replace) an issue's document under its row's version."""
+    return {
+        "_op_type": "index",
+        "_index": index,
+        "_id": str(issue_id),
+        "version": row["version"],
+        "version_type": INDEX_VERSION_TYPE,
+        "_source": document,
+    }
+
+
 def bulk_actions(
     index: str,
     events: Sequence[Event],
@@ -118,27 +170,20 @@ def bulk_actions(
 ) -> list[dict[str, Any]]:
     """The bulk operations for a batch: one per issue, the current row's document or a delete.
 
-    `rows` are the current issue rows by id (missing = deleted), `documents` their ES documents.
+    `rows` are the current issue rows by id (missing = deleted), `documents` their ES documents. Rows of issues
+    no event names (those of a renamed sprint) are indexed too, after the events' issues.
     """
     actions: list[dict[str, Any]] = []
     last: dict[int, Event] = {}
-    for event in events:
-        if event.issue_id is not None:
-            last[event.issue_id] = event
-    for issue_id, event in last.items():
+    for e in events:
+        if e.issue_id is not None:
+            last[e.issue_id] = e
+    for issue_id in [*last, *(i for i in rows if i not in last)]:
         row = rows.get(issue_id)
+        event = last.get(issue_id)
         if row is not None:
-            actions.append(
-                {
-                    "_op_type": "index",
-                    "_index": index,
-                    "_id": str(issue_id),
-                    "version": row["version"],
-                    "version_type": "external",
-                    "_source": documents[issue_id],
-                }
-            )
-        elif event.type == "issue.deleted":
+            actions.append(index_action(index, issue_id, row, documents[issue_id]))
+        elif event is not None and event.type == "issue.deleted":
             actions.append(
                 {
                     "_op_type": "delete",
@@ -202,17 +247,22 @@ class SearchIndexer:
         self.index = index
 
     async def apply(self, events: Sequence[Event], token: str) -> None:
-        ids = sorted({e.issue_id for e in events if e.issue_id is not None})
-        if not ids:
-            return
-        async with await connect(self.database_url, autocommit=True) as conn:
-            rows, documents = await load_documents(conn, ids)
-        actions = bulk_actions(self.index, events, rows, documents)
+        named = {e.issue_id for e in events if e.issue_id is not None}
+        if named or any(e.type in RENAMES for e in events):
+            async with await connect(self.database_url, autocommit=True) as conn:
+                ids = sorted(named | await renamed_issue_ids(conn, events))
+                for start in range(0, len(ids), PAGE):
+                    page = set(ids[start : start + PAGE])
+                    rows, documents = await load_documents(conn, sorted(page))
+                    actions = bulk_actions(self.index, [e for e in events if e.issue_id in page], rows, documents)
+                    await self._bulk(actions)
+        metrics.observe_lag(self.name, (e.occurred_at for e in events))
+
+    async def _bulk(self, actions: Sequence[Mapping[str, Any]]) -> None:
         if actions:
             response = await self.es.bulk(operations=to_bulk_body(actions), refresh=False)
             if response.get("errors") and (failed := bulk_errors(response)):
                 raise RuntimeError(f"{len(failed)} bulk item(s) failed, first: {failed[0]}")
-        metrics.observe_lag(self.name, (e.occurred_at for e in events))
 
     async def landed(self, pending: Sequence[tuple[Event, str]]) -> set[uuid.UUID]:
         return set()  # re-indexing the current row is harmless
@@ -239,24 +289,16 @@ async def _all_issue_ids(conn: Conn, page: int) -> AsyncIterator[list[int]]:
         after = ids[-1]
 
 
-async def reindex(es: Any, database_url: str, index: str = DEFAULT_INDEX, *, page: int = 500) -> int:
-    """Index every issue from PostgreSQL (external versions make it safe while the indexer runs); returns the count."""
+async def reindex(es: Any, database_url: str, index: str = DEFAULT_INDEX, *, page: int = PAGE) -> int:
+    """Index every issue from PostgreSQL, replacing documents of the same version (so values that changed without
+    a new version, a renamed project for one, are brought up to date); returns the count. Safe while the indexer
+    runs: no older version replaces a newer one."""
     await ensure_index(es, index)
     total = 0
     async with await connect(database_url, autocommit=True) as conn:
         async for ids in _all_issue_ids(conn, page):
             rows, documents = await load_documents(conn, ids)
-            actions = [
-                {
-                    "_op_type": "index",
-                    "_index": index,
-                    "_id": str(i),
-                    "version": r["version"],
-                    "version_type": "external",
-                    "_source": documents[i],
-                }
-                for i, r in rows.items()
-            ]
+            actions = [index_action(index, i, r, documents[i]) for i, r in rows.items()]
             if actions:
                 response = await es.bulk(operations=to_bulk_body(actions))
                 if response.get("errors") and (failed := bulk_errors(response)):

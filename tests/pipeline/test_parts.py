@@ -133,22 +133,32 @@ def test_past_days_are_compacted_to_one_file_each_with_the_same_rows(tmp_path: P
 def test_bulk_actions_index_current_rows_with_external_versions_and_delete_past_the_last_version() -> None:
     e1, e2 = event(1, 3), event(1, 4)
     gone = event(2, 9, type="issue.deleted")
-    rows = {1: {"version": 5}}
-    docs = {1: {"key": "P-1"}}
+    rows = {1: {"version": 5}, 4: {"version": 2}}  # issue 4: no event of its own (a renamed sprint holds it)
+    docs = {1: {"key": "P-1"}, 4: {"key": "P-4"}}
     actions = bulk_actions("idx", [e1, e2, gone, event(3, 1)], rows, docs)
+    # Equal versions replace the document (a watcher or a sprint name changed without a new version of the
+    # issue); older ones never do.
     assert actions == [
         {
             "_op_type": "index",
             "_index": "idx",
             "_id": "1",
             "version": 5,
-            "version_type": "external",
+            "version_type": "external_gte",
             "_source": docs[1],
         },
         {"_op_type": "delete", "_index": "idx", "_id": "2", "version": 10, "version_type": "external"},
+        {
+            "_op_type": "index",
+            "_index": "idx",
+            "_id": "4",
+            "version": 2,
+            "version_type": "external_gte",
+            "_source": docs[4],
+        },
     ]  # issue 3 no longer exists and has no delete event yet: nothing to do
-    assert to_bulk_body(actions) == [
-        {"index": {"_index": "idx", "_id": "1", "version": 5, "version_type": "external"}},
+    assert to_bulk_body(actions[:2]) == [
+        {"index": {"_index": "idx", "_id": "1", "version": 5, "version_type": "external_gte"}},
         {"key": "P-1"},
         {"delete": {"_index": "idx", "_id": "2", "version": 10, "version_type": "external"}},
     ]
