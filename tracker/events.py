@@ -20,6 +20,8 @@ EventType = Literal[
     "comment.added",
     "comment.updated",
     "comment.deleted",
+    "watcher.added",
+    "watcher.removed",
     "sprint.created",
     "sprint.started",
     "sprint.closed",

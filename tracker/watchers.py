@@ -1,13 +1,22 @@
 """Watchers of issues: users who get notified of every change. Watching yourself needs only browse rights;
-adding or removing someone else is for the project's administrators (Jira's Manage Watchers)."""
+adding or removing someone else is for the project's administrators (Jira's Manage Watchers).
+
+A change of watchers writes a `watcher.added` / `watcher.removed` event in its transaction (so the search index,
+which answers `watcher = x` and `watchedIssues()`, re-indexes the issue). It is not a change of the issue: no
+history row, no new `version` (the event carries the current one), and nobody is notified of it.
+"""
 
 from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
 
 from psycopg.rows import DictRow
 
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_one
 from tracker.errors import Forbidden, ValidationError
+from tracker.events import Event, record_event
 from tracker.issues.actions import access_issue
 from tracker.permissions import Permission, has_project_permission
 
@@ -44,21 +53,46 @@ async def _target(conn: Conn, actor: Actor, issue: DictRow, username: str | None
     return user
 
 
+async def _record(conn: Conn, actor: Actor, event_type: str, issue: DictRow, user: DictRow) -> None:
+    """The watcher event of the issue, with the issue's current version (watching does not change the issue)."""
+    event = Event(
+        event_id=uuid.uuid4(),
+        type=event_type,
+        occurred_at=datetime.now(UTC),
+        actor=actor.username,
+        actor_id=actor.id,
+        issue_id=issue["id"],
+        issue_key=issue["key"],
+        project_key=issue["project_key"],
+        version=issue["version"],
+        data={"watcher": {"id": user["id"], "username": user["username"]}},
+    )
+    await record_event(conn, event)
+
+
 async def do_watch(conn: Conn, actor: Actor, ref: str, username: str | None = None) -> DictRow:
-    """Add a watcher (the actor by default); watching twice is a no-op. Returns the issue."""
-    issue = await access_issue(conn, actor, ref)
+    """Add a watcher (the actor by default); watching twice is a no-op (and writes no event). Returns the issue.
+
+    The issue row is locked, as every write to an issue does, so its events stay in commit order.
+    """
+    issue = await access_issue(conn, actor, ref, for_update=True)
     user = await _target(conn, actor, issue, username)
     if not user["active"]:
         raise ValidationError("Inactive user", errors={"username": f"User '{user['username']}' is inactive"})
-    await conn.execute(INSERT_WATCHER, {"issue_id": issue["id"], "user_id": user["id"]})
+    cur = await conn.execute(INSERT_WATCHER, {"issue_id": issue["id"], "user_id": user["id"]})
+    if cur.rowcount:
+        await _record(conn, actor, "watcher.added", issue, user)
     return issue
 
 
 async def do_unwatch(conn: Conn, actor: Actor, ref: str, username: str | None = None) -> DictRow:
-    """Remove a watcher (the actor by default); removing a non-watcher is a no-op. Returns the issue."""
-    issue = await access_issue(conn, actor, ref)
+    """Remove a watcher (the actor by default); removing a non-watcher is a no-op (and writes no event).
+    Returns the issue."""
+    issue = await access_issue(conn, actor, ref, for_update=True)
     user = await _target(conn, actor, issue, username)
-    await conn.execute(DELETE_WATCHER, {"issue_id": issue["id"], "user_id": user["id"]})
+    cur = await conn.execute(DELETE_WATCHER, {"issue_id": issue["id"], "user_id": user["id"]})
+    if cur.rowcount:
+        await _record(conn, actor, "watcher.removed", issue, user)
     return issue
 
 

@@ -1,21 +1,84 @@
-"""Changes that reach search documents without a new issue version: renamed sprints and components (the indexer
-re-indexes the issues holding the name)."""
+"""Changes that reach search documents without a new issue version: watchers (an event of their own, which no
+consumer mistakes for a change of the issue) and renamed sprints and components (the indexer re-indexes the issues
+holding the name)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
+from pipelines.consumers.notifications import Notifier
 from pipelines.consumers.search import load_documents, renamed_issue_ids
 from tests.pipeline.search_data import ok
 from tracker.events import Event
+from tracker.webhooks.actions import EVENT_TYPES
+from warehouse.landing import LandingZone
 
 
 async def _events(db: psycopg.AsyncConnection[Any], project_key: str) -> list[Event]:
     cur = await db.execute("SELECT payload FROM outbox WHERE project_key = %s ORDER BY id", (project_key,))
     return [Event.model_validate(r["payload"]) for r in await cur.fetchall()]
+
+
+async def _one(db: psycopg.AsyncConnection[Any], sql: str, *params: Any) -> Any:
+    cur = await db.execute(sql, params)
+    row = await cur.fetchone()
+    assert row is not None
+    return next(iter(row.values()))
+
+
+async def test_watching_writes_an_event_in_its_transaction_and_no_consumer_takes_it_for_a_change(
+    padmin: httpx.AsyncClient,
+    pproject: dict[str, Any],
+    pmake_user: Any,
+    pdb: psycopg.AsyncConnection[Any],
+    pipeline_db_url: str,
+    tmp_path: Path,
+) -> None:
+    key = pproject["key"]
+    alice, _ = await pmake_user()
+    bob, bob_client = await pmake_user()
+    issue = await ok(
+        await padmin.post("/api/v1/issues", json={"project": key, "type": "Task", "summary": "w", "assignee": alice})
+    )
+    before = await _events(pdb, key)
+    history = await _one(pdb, "SELECT count(*) FROM issue_history WHERE issue_id = %s", issue["id"])
+
+    await ok(await bob_client.post(f"/api/v1/issues/{issue['key']}/watchers"))
+    await ok(await bob_client.post(f"/api/v1/issues/{issue['key']}/watchers"))  # already watching: nothing new
+    await ok(await padmin.delete(f"/api/v1/issues/{issue['key']}/watchers", params={"username": bob}))
+    await ok(await padmin.delete(f"/api/v1/issues/{issue['key']}/watchers", params={"username": bob}))  # no-op
+
+    added, removed = (await _events(pdb, key))[len(before) :]
+    bob_id = await _one(pdb, "SELECT id FROM users WHERE username = %s", bob)
+    assert (added.type, added.actor, removed.type, removed.actor) == ("watcher.added", bob, "watcher.removed", "admin")
+    for event in (added, removed):
+        assert (event.issue_id, event.issue_key, event.project_key) == (issue["id"], issue["key"], key)
+        assert event.version == issue["version"] and event.changes == []
+        assert event.data == {"watcher": {"id": bob_id, "username": bob}}
+    # Not a change of the issue: same version, no history row.
+    assert await _one(pdb, "SELECT version FROM issues WHERE id = %s", issue["id"]) == issue["version"]
+    assert await _one(pdb, "SELECT count(*) FROM issue_history WHERE issue_id = %s", issue["id"]) == history
+    # Webhooks may ask for the type by name.
+    assert {"watcher.added", "watcher.removed"} <= EVENT_TYPES
+
+    # Notifications: nobody hears of it (alice, the assignee, would hear of any change of the issue).
+    await Notifier(pipeline_db_url, 5.0).apply([added, removed], "t")
+    notes = "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.issue_id = %s"
+    assert await _one(pdb, notes + " AND u.username = %s", issue["id"], alice) == 0
+    # The warehouse lands it (one row, no change), and its change log has nothing from it.
+    zone = LandingZone(tmp_path / "landing")
+    zone.write_batch([added, removed], "b1")
+    landed = zone.read()
+    assert landed.height == 2 and landed["field"].null_count() == 2
+
+    # The search document follows the watchers.
+    await ok(await bob_client.post(f"/api/v1/issues/{issue['key']}/watchers"))
+    _, docs = await load_documents(pdb, [issue["id"]])
+    assert docs[issue["id"]]["watcher_ids"] == [bob_id]
 
 
 async def test_renaming_a_sprint_or_component_re_indexes_the_issues_holding_its_name(

@@ -17,6 +17,8 @@ from tracker.notifications import repository as sql
 # Usernames as users.username allows them, after an @ that does not follow a word character (not e-mail).
 MENTION = re.compile(r"(?<![\w@.])@([a-z0-9][a-z0-9._-]{0,59})")
 TEXT_FIELDS = {"description", "comment", "summary"}
+# Events about an issue that change nothing people are told of (watching is not a change of the issue).
+QUIET_TYPES = frozenset({"watcher.added", "watcher.removed"})
 
 
 def mentions(texts: Iterable[str | None]) -> set[str]:
@@ -67,7 +69,7 @@ async def notify(conn: Conn, event: Event, *, window_seconds: float) -> int:
     """Record the event in each recipient's notification for the issue (one per batch window); returns how many
     users got it. Idempotent: an event already in a user's notifications adds nothing. Runs in the caller's
     transaction."""
-    if event.issue_id is None or event.issue_key is None or event.imported:
+    if event.issue_id is None or event.issue_key is None or event.imported or event.type in QUIET_TYPES:
         return 0
     await conn.execute(sql.LOCK_ISSUE, {"issue_id": event.issue_id})
     people = await recipients(conn, event)
