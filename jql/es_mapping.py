@@ -34,6 +34,7 @@ def _text(copy_to: str | None = None) -> dict[str, Any]:
 LONG: dict[str, Any] = {"type": "long"}
 KEYWORD: dict[str, Any] = {"type": "keyword"}
 DATE: dict[str, Any] = {"type": "date"}
+CUSTOM_GROUP: dict[str, Any] = {"type": "object", "dynamic": True}
 
 PROPERTIES: dict[str, Any] = {
     "id": LONG,
@@ -98,12 +99,13 @@ PROPERTIES: dict[str, Any] = {
         "type": "nested",
         "properties": {"status_id": KEYWORD, "closed_seconds": {"type": "double"}, "open_since": DATE},
     },
-    "cf_text": {"type": "object"},
-    "cf_keyword": {"type": "object"},
-    "cf_number": {"type": "object"},
-    "cf_date": {"type": "object"},
-    "cf_datetime": {"type": "object"},
-    "cf_id": {"type": "object"},
+    # Inner objects inherit `dynamic` from the root, which is strict: these allow new keys, typed by DYNAMIC_TEMPLATES.
+    "cf_text": CUSTOM_GROUP,
+    "cf_keyword": CUSTOM_GROUP,
+    "cf_number": CUSTOM_GROUP,
+    "cf_date": CUSTOM_GROUP,
+    "cf_datetime": CUSTOM_GROUP,
+    "cf_id": CUSTOM_GROUP,
 }
 
 DYNAMIC_TEMPLATES: list[dict[str, Any]] = [

@@ -34,7 +34,7 @@ def test_every_catalog_field_is_mapped() -> None:
             group = spec.es_field.partition(".")[0]
             if isinstance(spec.storage, JsonValue) or (isinstance(spec.storage, FullText) and spec.storage.json_keys):
                 templates = {next(iter(t)) for t in index_body()["mappings"]["dynamic_templates"]}
-                assert group in templates and mapped(group) == {"type": "object"}, spec.id
+                assert group in templates and mapped(group) == {"type": "object", "dynamic": True}, spec.id
             else:
                 assert mapped(spec.es_field) is not None, spec.es_field
             if spec.sort and spec.sort.es_field:
@@ -59,6 +59,11 @@ def test_index_body_is_json_and_strict() -> None:
     body = index_body()
     json.dumps(body)
     assert body["mappings"]["dynamic"] == "strict"
+    # Inner objects inherit `dynamic`: under a strict root, a custom field's first value would reject its document
+    # (dynamic templates apply only where new fields are allowed).
+    for name, mapping in body["mappings"]["properties"].items():
+        if name.startswith("cf_"):
+            assert mapping["dynamic"] is True, name
     assert body["mappings"]["properties"]["history"]["type"] == "nested"
     assert body["settings"]["analysis"]["analyzer"]["jql_text"]["filter"] == ["lowercase"]
 
