@@ -85,38 +85,6 @@ def _ranks(cur: psycopg.Cursor[Any], n: int) -> np.ndarray:
     return digits.view("S15").ravel().astype(str)
 
 
-def _set_aside(cur: psycopg.Cursor[Any], tables: tuple[str, ...]) -> list[bulk.SetAside]:
-    """Drop the secondary indexes and foreign keys of `tables` for the load (in this transaction)."""
-    asides = []
-    for table in tables:
-        indexes = [{"name": r[0], "ddl": r[1]} for r in cur.execute(bulk.SELECT_INDEXES, {"table": table})]
-        constraints = [
-            {"name": r[0], "type": r[1], "ddl": r[2]} for r in cur.execute(bulk.SELECT_CONSTRAINTS, {"table": table})
-        ]
-        asides.append(bulk.plan(table, indexes, constraints))
-    cur.execute(bulk.LOCK_TIMEOUT)  # behind a long transaction, give up instead of stalling every reader
-    try:
-        for aside in asides:
-            for statement in aside.drops:
-                cur.execute(statement)  # type: ignore[arg-type]  # built from catalog names, quoted
-    except psycopg.errors.LockNotAvailable:
-        raise bulk.busy(tables) from None
-    cur.execute(bulk.LOCK_TIMEOUT_OFF)
-    return asides
-
-
-def _rebuild(cur: psycopg.Cursor[Any], asides: list[bulk.SetAside]) -> None:
-    deferred = sorted({r[0] for r in cur.execute(bulk.SELECT_DEFERRED, {"tables": [a.table for a in asides]})})
-    for statement in bulk.fire_deferred(deferred):
-        cur.execute(statement)  # type: ignore[arg-type]  # catalog names, quoted
-    cur.execute(bulk.MAINTENANCE_MEMORY)
-    for aside in asides:
-        for statement in aside.creates:
-            cur.execute(statement)  # type: ignore[arg-type]  # the catalog's own definitions
-    for statement in bulk.fire_deferred(deferred, again=True):
-        cur.execute(statement)  # type: ignore[arg-type]
-
-
 def _encode(table: str, frame: pl.DataFrame) -> tuple[str, memoryview]:
     """A COPY statement and its data (CSV, written by Polars' multi-threaded writer)."""
     buffer = io.BytesIO()
@@ -205,7 +173,7 @@ def generate(
         if fast is None:
             existing_issues = cur.execute("SELECT count(*) FROM issues").fetchone()[0]  # type: ignore[index]
             fast = bulk.worth_it(issues, existing_issues)
-        asides = _set_aside(cur, ("issues", "issue_history")) if fast and issues else []
+        asides = bulk.set_aside_sync(cur, ("issues", "issue_history")) if fast and issues else []
         history_rows = 0
         done = 0
         numbers = np.zeros(len(project_rows), dtype=np.int64)
@@ -246,7 +214,7 @@ def generate(
         for (pid, _, _), count in zip(project_rows, numbers, strict=True):
             cur.execute("UPDATE projects SET issue_seq = %s WHERE id = %s", (int(count), pid))
         if asides:
-            _rebuild(cur, asides)
+            bulk.rebuild_sync(cur, asides)
         conn.commit()
     return GenerateResult(keys, issues, history_rows, (datetime.now(UTC) - started).total_seconds(), bool(asides))
 

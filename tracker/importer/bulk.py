@@ -17,12 +17,13 @@ and NOT NULL constraints (cheap, row by row) and triggers (they belong to other 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
-from tracker.db import Conn, fetch_all
+from tracker.db import Conn
 from tracker.errors import Conflict
 
 # Secondary indexes not backing a constraint, with their definitions.
@@ -65,7 +66,7 @@ class SetAside:
     deferred: list[str] = field(default_factory=list)  # constraint triggers to run before re-creating
 
 
-def plan(table: str, indexes: Sequence[dict[str, str]], constraints: Sequence[dict[str, str]]) -> SetAside:
+def plan(table: str, indexes: Sequence[dict[str, Any]], constraints: Sequence[dict[str, Any]]) -> SetAside:
     """The statements for a table, from the rows of SELECT_INDEXES and SELECT_CONSTRAINTS."""
     aside = SetAside(table)
     t = quote(table)
@@ -99,25 +100,81 @@ def fire_deferred(names: Sequence[str], *, again: bool = False) -> list[str]:
     return [f"SET CONSTRAINTS {quote(n)} {'DEFERRED' if again else 'IMMEDIATE'}" for n in names]
 
 
-async def set_aside(conn: Conn, tables: Sequence[str]) -> list[SetAside]:
-    """Drop the secondary indexes and foreign keys of `tables` in the caller's transaction (see the module)."""
+# The steps of setting aside and rebuilding, free of I/O: each yields (statement, parameters) and is sent back the
+# statement's rows as dicts. `set_aside`/`rebuild` run them on an async connection, `set_aside_sync`/`rebuild_sync`
+# on a sync cursor (tracklake/generate.py), so both paths run the same statements.
+Steps = Generator[tuple[str, dict[str, Any] | None], list[dict[str, Any]], Any]
+
+
+def _set_aside_steps(tables: Sequence[str]) -> Steps:
     asides = []
     for table in tables:
-        indexes = await fetch_all(conn, SELECT_INDEXES, {"table": table})
-        constraints = await fetch_all(conn, SELECT_CONSTRAINTS, {"table": table})
+        indexes = yield SELECT_INDEXES, {"table": table}
+        constraints = yield SELECT_CONSTRAINTS, {"table": table}
         aside = plan(table, indexes, constraints)
-        aside.deferred = [r["name"] for r in await fetch_all(conn, SELECT_DEFERRED, {"tables": [table]})]
+        aside.deferred = [r["name"] for r in (yield SELECT_DEFERRED, {"tables": [table]})]
         asides.append(aside)
     # Each drop queues for an ACCESS EXCLUSIVE lock, and every reader and writer of the table queues behind it:
-    # behind a long transaction, give up soon instead of stalling a live tracker.
-    await conn.execute(LOCK_TIMEOUT)
+    # behind a long transaction, give up soon instead of stalling a live tracker (the runners raise `busy`).
+    yield LOCK_TIMEOUT, None
+    for aside in asides:
+        for statement in aside.drops:
+            yield statement, None
+    yield LOCK_TIMEOUT_OFF, None
+    return asides
+
+
+def _rebuild_steps(asides: Sequence[SetAside]) -> Steps:
+    deferred = sorted({n for a in asides for n in a.deferred})
+    for statement in fire_deferred(deferred):
+        yield statement, None
+    yield MAINTENANCE_MEMORY, None
+    for aside in asides:
+        for statement in aside.creates:
+            yield statement, None
+    for statement in fire_deferred(deferred, again=True):
+        yield statement, None
+
+
+async def _run(conn: Conn, steps: Steps) -> Any:
     try:
-        for aside in asides:
-            for statement in aside.drops:
-                await conn.execute(statement)  # type: ignore[arg-type]  # catalog names, quoted
+        statement, params = next(steps)
+        while True:
+            # statements are built from catalog names, quoted, or are the catalog's own definitions
+            cur = await conn.execute(statement, params)  # type: ignore[arg-type]
+            rows = list(await cur.fetchall()) if cur.description else []
+            statement, params = steps.send(rows)
+    except StopIteration as done:
+        return done.value
+
+
+def _run_sync(cur: psycopg.Cursor[Any], steps: Steps) -> Any:
+    try:
+        statement, params = next(steps)
+        while True:
+            cur.execute(statement, params)  # type: ignore[arg-type]  # as in _run
+            names = [c.name for c in cur.description] if cur.description else []
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()] if names else []
+            statement, params = steps.send(rows)
+    except StopIteration as done:
+        return done.value
+
+
+async def set_aside(conn: Conn, tables: Sequence[str]) -> list[SetAside]:
+    """Drop the secondary indexes and foreign keys of `tables` in the caller's transaction (see the module)."""
+    try:
+        asides: list[SetAside] = await _run(conn, _set_aside_steps(tables))
     except psycopg.errors.LockNotAvailable:
         raise busy(tables) from None
-    await conn.execute(LOCK_TIMEOUT_OFF)
+    return asides
+
+
+def set_aside_sync(cur: psycopg.Cursor[Any], tables: Sequence[str]) -> list[SetAside]:
+    """`set_aside` on a sync cursor."""
+    try:
+        asides: list[SetAside] = _run_sync(cur, _set_aside_steps(tables))
+    except psycopg.errors.LockNotAvailable:
+        raise busy(tables) from None
     return asides
 
 
@@ -131,12 +188,9 @@ def busy(tables: Sequence[str]) -> Conflict:
 
 async def rebuild(conn: Conn, asides: Sequence[SetAside]) -> None:
     """Re-create what `set_aside` dropped (a foreign key is checked once over the whole table)."""
-    deferred = sorted({n for a in asides for n in a.deferred})
-    for statement in fire_deferred(deferred):
-        await conn.execute(statement)  # type: ignore[arg-type]
-    await conn.execute(MAINTENANCE_MEMORY)
-    for aside in asides:
-        for statement in aside.creates:
-            await conn.execute(statement)  # type: ignore[arg-type]  # the catalog's own definitions
-    for statement in fire_deferred(deferred, again=True):
-        await conn.execute(statement)  # type: ignore[arg-type]
+    await _run(conn, _rebuild_steps(asides))
+
+
+def rebuild_sync(cur: psycopg.Cursor[Any], asides: Sequence[SetAside]) -> None:
+    """`rebuild` on a sync cursor."""
+    _run_sync(cur, _rebuild_steps(asides))
