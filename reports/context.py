@@ -234,9 +234,10 @@ class JqlReportError(ReportError):
     code = "jql_error"
 
     def __init__(self, exc: jql.JqlError, field_name: str) -> None:
-        super().__init__(str(getattr(exc, "message", exc)), field=field_name)
-        self.start = getattr(exc, "start", None)
-        self.end = getattr(exc, "end", None)
+        super().__init__(str(exc), field=field_name)  # with "Did you mean …?" when the catalog has suggestions
+        self.jql = exc
+        self.start = exc.start
+        self.end = exc.end
 
 
 def open_context(

@@ -37,7 +37,7 @@ def report_problem(exc: reports.ReportError) -> Response:
     """A report error as problem+json (422 bad parameter, 400 JQL error with its position, 404 not found)."""
     extra: dict[str, Any] = {}
     if isinstance(exc, reports.JqlReportError):
-        extra = {"start": exc.start, "end": exc.end}
+        extra = {"start": exc.start, "end": exc.end, "jql": exc.jql.to_dict()}  # as search's JQL errors
     return problem(exc.status, exc.code, exc.message, errors=exc.errors or None, **extra)
 
 

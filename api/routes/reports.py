@@ -15,27 +15,12 @@ from starlette.responses import Response
 
 import reports
 from api.deps import DB, CurrentActor, app_state
-from api.responses import Json, problem
+from api.responses import Json
+from api.routes.exports import query_params, report_problem
 from api.schemas.reports import ReportList
 from tracker.permissions import browsable_project_ids
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-
-
-def _params(request: Request) -> dict[str, Any]:
-    """Query parameters; a repeated parameter becomes a list (e.g. columns=A&columns=B)."""
-    out: dict[str, Any] = {}
-    for key in request.query_params:
-        values = request.query_params.getlist(key)
-        out[key] = values if len(values) > 1 else values[0]
-    return out
-
-
-def _error(exc: reports.ReportError) -> Response:
-    extra: dict[str, Any] = {}
-    if isinstance(exc, reports.JqlReportError):
-        extra = {"start": exc.start, "end": exc.end}
-    return problem(exc.status, exc.code, exc.message, errors=exc.errors or None, **extra)
 
 
 @router.get("", summary="The available reports and their parameters", response_model=ReportList)
@@ -49,7 +34,7 @@ async def list_reports(request: Request, actor: CurrentActor) -> Response:
 async def run(name: str, request: Request, conn: DB, actor: CurrentActor) -> Response:
     scope = await browsable_project_ids(conn, actor)
     root = app_state(request).settings.warehouse_dir
-    params = _params(request)
+    params = query_params(request)
 
     def compute() -> dict[str, Any]:
         ctx = reports.open_context(root, scope=scope, user_id=actor.id)
@@ -61,5 +46,5 @@ async def run(name: str, request: Request, conn: DB, actor: CurrentActor) -> Res
     try:
         result = await run_in_threadpool(compute)
     except reports.ReportError as exc:
-        return _error(exc)
+        return report_problem(exc)
     return Json(result)

@@ -84,6 +84,11 @@ async def test_report_errors_are_problems(client: httpx.AsyncClient, reports_app
     jql_error = await client.get("/api/v1/reports/statistics", params={"field": "status", "jql": "status = = x"})
     assert jql_error.status_code == 400 and jql_error.json()["code"] == "jql_error"
     assert jql_error.json()["start"] is not None
+    # A misspelt field is named back with what was meant, as search does.
+    typo = await client.get("/api/v1/reports/statistics", params={"field": "status", "jql": "statuss = Done"})
+    assert typo.status_code == 400, typo.text
+    assert "Did you mean 'status'" in typo.json()["title"]
+    assert typo.json()["jql"]["suggestions"] == ["status"] and typo.json()["jql"]["start"] == 0
     nope = await client.get("/api/v1/reports/no-such-report")
     assert nope.status_code == 404 and nope.json()["code"] == "not_found"
     sprint = await client.get("/api/v1/reports/sprint-burndown", params={"sprint": 987654321})
