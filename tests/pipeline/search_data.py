@@ -1,7 +1,7 @@
 """A project whose issues hold a value in every searchable field, made through the REST API as a user would.
 
 Used by the search document tests (tests/pipeline/test_search_documents.py) and by the live Elasticsearch
-comparison (tests/jql/test_es_live.py).
+comparison (tests/jql/test_es_live.py), whose queries are here so that they are checked without a server too.
 """
 
 from __future__ import annotations
@@ -168,3 +168,119 @@ async def build_rich_project(
         components=components,
         fields=fields,
     )
+
+
+def comparison_queries(d: RichProject) -> list[str]:
+    """JQL over every kind of field, each within the project, for comparing the backends (tests/jql/test_es_live.py):
+    sprints, versions, components, custom fields, watchers, links, labels, history, text and ORDER BY Rank."""
+    p = f"project = {d.key}"
+    cf = {t: f["custom_id"] for t, f in d.fields.items()}
+    rich, epic = d.rich["key"], d.epic["key"]
+    return [
+        f"{p}",
+        f"{p} ORDER BY key",
+        f"{p} ORDER BY Rank",
+        f"{p} ORDER BY Rank DESC",
+        f"{p} AND rank is not EMPTY ORDER BY Rank",
+        # sprints
+        f'{p} AND sprint = "Sprint Kilo"',
+        f'{p} AND sprint in ("Sprint Kilo", "Sprint Alpha") ORDER BY key',
+        f"{p} AND sprint is EMPTY ORDER BY key",
+        f"{p} AND sprint is not EMPTY ORDER BY sprint, key",
+        f"{p} ORDER BY sprint DESC, key",
+        f"{p} AND sprint in futureSprints() ORDER BY key",
+        # versions
+        f'{p} AND fixVersion = "2.0"',
+        f'{p} AND fixVersion > "1.0" ORDER BY key',
+        f"{p} AND fixVersion is EMPTY ORDER BY key",
+        f'{p} AND affectedVersion in ("2.0", "3.0") ORDER BY key',
+        f'{p} AND affectedVersion = "1.0"',
+        f"{p} ORDER BY fixVersion, key",
+        f"{p} ORDER BY affectedVersion DESC, key",
+        f"{p} AND fixVersion in unreleasedVersions() ORDER BY key",
+        # components
+        f"{p} AND component = frontend",
+        f"{p} AND component in (frontend, backend) ORDER BY component, key",
+        f"{p} AND component is EMPTY ORDER BY key",
+        f"{p} AND component != backend ORDER BY key",
+        # custom fields, one of each type
+        f"{p} AND cf[{cf['text']}] ~ crash",
+        f"{p} AND cf[{cf['textarea']}] ~ reproduce",
+        f"{p} AND cf[{cf['text']}] is EMPTY ORDER BY key",
+        f'{p} AND cf[{cf["url"]}] = "https://example.com/crash"',
+        f"{p} AND cf[{cf['number']}] > 2",
+        f"{p} AND cf[{cf['number']}] is not EMPTY ORDER BY cf[{cf['number']}]",
+        f"{p} ORDER BY cf[{cf['number']}] DESC, key",
+        # Custom date and datetime fields are kept as ISO text, and PostgreSQL's SQL compares that text with a DATE
+        # or TIMESTAMPTZ literal (operator does not exist): only emptiness and ORDER BY work there so far.
+        f"{p} AND cf[{cf['date']}] is not EMPTY ORDER BY cf[{cf['date']}]",
+        f"{p} AND cf[{cf['datetime']}] is not EMPTY ORDER BY cf[{cf['datetime']}] DESC",
+        f"{p} AND cf[{cf['select']}] = red",
+        f"{p} AND cf[{cf['select']}] in (red, green) ORDER BY cf[{cf['select']}], key",
+        f"{p} AND cf[{cf['multi_select']}] = green",
+        f"{p} AND cf[{cf['checkbox']}] = yes",
+        f"{p} AND cf[{cf['cascading_select']}] = eu",
+        f"{p} AND cf[{cf['labels']}] = hot",
+        f"{p} AND cf[{cf['user']}] = {d.alice}",
+        f"{p} AND cf[{cf['multi_user']}] = {d.bob}",
+        f'{p} AND cf[{cf["version"]}] = "1.0"',
+        # watchers
+        f"{p} AND watcher = {d.bob} ORDER BY key",
+        f"{p} AND watcher in ({d.alice}) ORDER BY key",
+        f"{p} AND watcher is EMPTY ORDER BY key",
+        f"{p} AND issue in watchedIssues() ORDER BY key",
+        f"{p} AND issue not in watchedIssues() ORDER BY key",
+        # links (sub-query functions: answered by PostgreSQL on both paths, see tracker.search.execute)
+        f"{p} AND issue in linkedIssues({rich}) ORDER BY key",
+        f'{p} AND issue in linkedIssues({rich}, "blocks") ORDER BY key',
+        # labels, parent, people, plain fields
+        f"{p} AND labels = ui",
+        f"{p} AND labels in (backend, mobile) ORDER BY key",
+        f"{p} AND labels is EMPTY ORDER BY key",
+        f"{p} AND labels != ui ORDER BY key",
+        f"{p} AND parent = {epic} ORDER BY key",
+        f"{p} AND issuetype = Story ORDER BY key",
+        f"{p} AND assignee = {d.alice}",
+        f"{p} AND assignee is EMPTY ORDER BY key",
+        f"{p} ORDER BY assignee, key",
+        f"{p} ORDER BY assignee DESC, key",
+        f"{p} ORDER BY reporter, key",
+        f"{p} AND priority >= High ORDER BY priority DESC, key",
+        f"{p} ORDER BY priority, key",
+        f"{p} ORDER BY status, key",
+        f"{p} AND statusCategory = Done",
+        f"{p} AND resolution = Done",
+        f"{p} AND resolution is EMPTY ORDER BY key",
+        f"{p} ORDER BY resolution, key",
+        f"{p} AND resolved is not EMPTY",
+        f'{p} AND due < "2026-03-01"',
+        f"{p} ORDER BY duedate, key",
+        f'{p} AND "Story Points" > 2 ORDER BY "Story Points" DESC',
+        f"{p} ORDER BY summary",
+        f"{p} ORDER BY issuetype, created",
+        f"{p} ORDER BY updated DESC",
+        # history
+        f'{p} AND status WAS "In Progress" ORDER BY key',
+        f'{p} AND status WAS NOT "In Progress" ORDER BY key',
+        f'{p} AND status WAS IN ("In Progress", Done) ORDER BY key',
+        f"{p} AND status CHANGED ORDER BY key",
+        f'{p} AND status CHANGED FROM "To Do" TO "In Progress" ORDER BY key',
+        f"{p} AND status CHANGED TO Done BY admin ORDER BY key",
+        f"{p} AND status CHANGED AFTER -1d ORDER BY key",
+        f"{p} AND assignee WAS {d.alice}",
+        f"{p} AND assignee WAS EMPTY ORDER BY key",
+        f"{p} AND priority WAS High",
+        f'{p} AND fixVersion WAS "2.0"',
+        f'{p} AND status WAS "To Do" BEFORE now() ORDER BY key',
+        # text
+        f"{p} AND text ~ crash ORDER BY key",
+        f"{p} AND text ~ android",
+        f"{p} AND text ~ billing ORDER BY key",
+        f"{p} AND summary ~ login ORDER BY key",
+        f'{p} AND summary ~ "logi*" ORDER BY key',
+        f"{p} AND summary !~ login ORDER BY key",
+        f'{p} AND description ~ "logs in"',
+        f"{p} AND description is EMPTY ORDER BY key",
+        f"{p} AND comment ~ android",
+        f"{p} AND comment ~ fine",
+    ]

@@ -3,16 +3,21 @@ catalog that the issue has, at the path `jql.to_es` queries and sorts on, and no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import psycopg
 
+import jql
 from jql.catalog import FieldSpec, IssueKeyStorage
 from jql.es_mapping import PROPERTIES
 from pipelines.consumers.search import load_documents
-from tests.pipeline.search_data import RichProject, build_rich_project
+from tests.pipeline.search_data import RichProject, build_rich_project, comparison_queries
+from tracker.accounts.models import Actor
 from tracker.search.catalog import load_catalog
+from tracker.search.execute import search
 
 
 def value_at(doc: dict[str, Any], path: str) -> Any:
@@ -129,3 +134,68 @@ async def test_documents_hold_every_catalog_field_at_its_es_path(
     assert doc["cf_id"][fields["multi_user"]["id"]] == [alice["id"], bob["id"]]
     assert doc["cf_id"][fields["version"]["id"]] == [v1["id"]]
     assert len(doc["cf_id"][fields["cascading_select"]["id"]]) == 2
+
+
+# Query clauses whose object is keyed by field path.
+_BY_FIELD = {"term", "terms", "range", "prefix", "match"}
+
+
+def query_fields(node: Any) -> Iterator[str]:
+    """The document paths an Elasticsearch query reads."""
+    if isinstance(node, list):
+        for item in node:
+            yield from query_fields(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BY_FIELD and isinstance(value, dict):
+                yield from value
+            elif key == "exists":
+                yield value["field"]
+            elif key == "nested":
+                yield value["path"]
+                yield from query_fields(value["query"])
+            elif key != "script":
+                yield from query_fields(value)
+
+
+def is_mapped(path: str) -> bool:
+    group, _, rest = path.partition(".")
+    mapping = PROPERTIES.get(group)
+    if mapping is None:
+        return False
+    if not rest:
+        return True
+    if mapping.get("dynamic") is True:  # a custom field group: any key, typed by the dynamic templates
+        return rest.startswith("customfield_")
+    return rest in {**mapping.get("properties", {}), **mapping.get("fields", {})}
+
+
+async def test_comparison_queries_run_and_read_only_mapped_fields(
+    padmin: httpx.AsyncClient, pmake_user: Any, pdb: psycopg.AsyncConnection[Any]
+) -> None:
+    """The queries tests/jql/test_es_live.py compares are valid, mostly find something on PostgreSQL, and compile
+    for Elasticsearch to queries and sorts over mapped fields only (checked here, without a server)."""
+    data = await build_rich_project(padmin, pmake_user)
+    cur = await pdb.execute("SELECT id, username, display_name, is_admin FROM users WHERE username = 'admin'")
+    row = await cur.fetchone()
+    assert row is not None
+    admin = Actor.from_row(row)
+    texts = comparison_queries(data)
+    found = 0
+    compiled = 0
+    for text in texts:
+        page = await search(pdb, admin, text)
+        found += bool(page.issue_ids)
+        query = jql.parse(text)
+        catalog = await load_catalog(pdb, visible_projects=None, queries=[query])
+        try:
+            body = jql.to_es(
+                query, catalog, scope=None, context=jql.QueryContext(user_id=admin.id, now=datetime.now(UTC))
+            ).to_dict()
+        except NotImplementedError:
+            assert "linkedIssues" in text  # sub-query functions: PostgreSQL answers on both paths
+            continue
+        compiled += 1
+        paths = [*query_fields(body.get("query", {})), *(name for entry in body.get("sort", []) for name in entry)]
+        assert paths and all(is_mapped(p) for p in paths), (text, [p for p in paths if not is_mapped(p)])
+    assert found >= len(texts) * 3 // 4 and compiled >= len(texts) - 2
