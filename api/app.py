@@ -40,6 +40,7 @@ from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
 from tracker.accounts.cache import AuthCache
 from tracker.db import SESSION_OPTIONS
+from tracker.search.es import elasticsearch_client
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
 from tracklake.settings import Settings
@@ -75,7 +76,8 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             redis = aioredis.from_url(settings.redis_url)
         auth = AuthCache(url, ttl=settings.auth_cache_seconds)
         auth.start()
-        app.state.tracklake = AppState(settings=settings, pool=pool, auth=auth, redis=redis)
+        es = elasticsearch_client(settings.elasticsearch_url) if settings.elasticsearch_url else None
+        app.state.tracklake = AppState(settings=settings, pool=pool, auth=auth, redis=redis, elasticsearch=es)
         pipeline = None
         if settings.pipeline_in_process and not settings.rabbitmq_url:
             # No broker: the relay and consumers run here (docs/pipeline.md); with one, `tracklake worker` runs them.
@@ -108,6 +110,8 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
             await pool.close()
             if redis is not None:
                 await redis.aclose()
+            if es is not None:
+                await es.close()
 
     app = FastAPI(
         title="tracklake",

@@ -21,4 +21,5 @@ class AppState:
     pool: Pool
     auth: AuthCache
     redis: Any | None = None
+    elasticsearch: Any | None = None  # with TRACKLAKE_ELASTICSEARCH_URL: JQL search pages are read from it
     extras: dict[str, Any] = field(default_factory=dict)

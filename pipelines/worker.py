@@ -21,16 +21,10 @@ from pipelines.relay import OutboxRelay, Publisher
 from pipelines.topology import enabled_queues, topology_from
 from pipelines.webhook_sender import WebhookDispatcher
 from tracker.db import connect
+from tracker.search.es import elasticsearch_client
 from tracker.webhooks.actions import parse_allowed_hosts
 
 log = logging.getLogger("tracklake.pipeline")
-
-
-def elasticsearch_client(url: str) -> Any:
-    from elastic_transport import HttpxAsyncHttpNode
-    from elasticsearch import AsyncElasticsearch
-
-    return AsyncElasticsearch(url, node_class=HttpxAsyncHttpNode)
 
 
 def build_consumers(

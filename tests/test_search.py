@@ -318,3 +318,33 @@ async def test_text_matches_give_the_same_issues_read_first_or_not(admin, seeded
     assert await keys_of(admin, f'project = {p} AND summary ~ "crash*" ORDER BY key') == [k[0], k[2]]
     body = await search_body(admin, f'project = {p} AND text ~ "crash*" ORDER BY key', maxResults=1)
     assert (body["total"], [i["key"] for i in body["issues"]]) == (2, [k[0]])
+
+
+async def test_with_elasticsearch_configured_search_asks_it_and_falls_back_when_it_does_not_answer(
+    database_url, seeded, caplog
+):
+    """The API hands search pages to Elasticsearch when TRACKLAKE_ELASTICSEARCH_URL is set. Nothing listens at the
+    address here (no server can run on this machine: tests/jql/test_es_live.py compares answers on a real one), so
+    the attempt fails and PostgreSQL answers, with a warning, instead of the search failing."""
+    import logging
+
+    from api.app import create_app
+    from tests.conftest import ADMIN_TOKEN, _client
+    from tracklake.settings import Settings
+
+    settings = Settings(
+        database_url=database_url,
+        bootstrap_token=ADMIN_TOKEN,
+        elasticsearch_url="http://127.0.0.1:9",  # the discard port: refused at once
+        pipeline_in_process=False,
+        scheduler_in_process=False,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), _client(application, ADMIN_TOKEN) as client:
+        assert application.state.tracklake.elasticsearch is not None
+        with caplog.at_level(logging.WARNING, logger="tracker.search.execute"):
+            got = await keys_of(client, f"project = {seeded['project']} ORDER BY key")
+        assert got == sorted(seeded["keys"], key=lambda k: int(k.split("-")[1]))
+        assert "Elasticsearch did not answer" in caplog.text
+        health = (await client.get("/health")).json()
+        assert health["dependencies"]["elasticsearch"]["status"] == "degraded"

@@ -225,7 +225,7 @@ def search_reindex(
     import asyncio
 
     from pipelines.consumers.search import reindex
-    from pipelines.worker import elasticsearch_client
+    from tracker.search.es import elasticsearch_client
 
     settings = Settings()
     if not settings.elasticsearch_url:

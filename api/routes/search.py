@@ -54,7 +54,7 @@ async def _run(request: Request, conn: Any, actor: Any, body: SearchRequest) -> 
         body.jql,
         start_at=body.startAt,
         max_results=effective,
-        es=state.extras.get("elasticsearch"),
+        es=state.elasticsearch,
         exact_total=body.exactTotal,
     )
     return Json(

@@ -23,8 +23,7 @@ from tracker.db import Conn, connect, fetch_all
 from tracker.events import Event
 from tracker.issues.repository import ISSUE_SELECT
 from tracker.search.catalog import custom_field_specs
-
-DEFAULT_INDEX = "tracklake-issues"
+from tracker.search.es import DEFAULT_INDEX
 
 SELECT_ISSUES = ISSUE_SELECT + " WHERE i.id = ANY(%(ids)s)"
 # Side-table values of each issue, arrays ordered by id (sprint, version and component names/sequences are for

@@ -18,11 +18,11 @@ import psycopg
 import pytest
 
 from pipelines.consumers.search import SearchIndexer, reindex
-from pipelines.worker import elasticsearch_client
 from tests.pipeline.search_data import build_rich_project, comparison_queries, ok
 from tracker.accounts.models import Actor
 from tracker.events import Event
-from tracker.search.execute import search
+from tracker.search.es import elasticsearch_client
+from tracker.search.execute import MAX_RESULTS_CAP, search
 
 ES_URL = os.environ.get("TRACKLAKE_ELASTICSEARCH_URL", "")
 if not ES_URL:
@@ -55,8 +55,9 @@ async def _actor(db: psycopg.AsyncConnection[Any], username: str) -> Actor:
 
 
 async def _both(db: psycopg.AsyncConnection[Any], actor: Actor, jql: str, es: Any, index: str) -> None:
-    on_pg = await search(db, actor, jql)
-    on_es = await search(db, actor, jql, es=es, es_index=index)
+    # Elasticsearch serves pages (a search for every match at once reads PostgreSQL): one page of up to the cap.
+    on_pg = await search(db, actor, jql, max_results=MAX_RESULTS_CAP)
+    on_es = await search(db, actor, jql, max_results=MAX_RESULTS_CAP, es=es, es_index=index)
     assert on_es.issue_ids == on_pg.issue_ids, jql
     assert (on_es.total, on_es.total_is_exact) == (on_pg.total, on_pg.total_is_exact), jql
     paged_pg = await search(db, actor, jql, start_at=1, max_results=2)

@@ -17,10 +17,12 @@ Totals: an exact `count(*)` over a broad filter costs far more than its page (10
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import elasticsearch
 from psycopg.rows import DictRow
 from sqlglot import exp
 
@@ -33,6 +35,9 @@ from tracker.db import Conn, fetch_all, fetch_val
 from tracker.issues.repository import ISSUE_SELECT
 from tracker.permissions import browsable_project_ids
 from tracker.search.catalog import load_catalog
+from tracker.search.es import DEFAULT_INDEX
+
+log = logging.getLogger(__name__)
 
 MAX_RESULTS_CAP = 1000
 # Matches counted before `total` becomes a lower bound. Counting costs one to ten microseconds a match (the
@@ -103,7 +108,7 @@ async def search_issue_ids(
     max_results: int | None = None,
     now: datetime | None = None,
     es: Any | None = None,
-    es_index: str = "issues",
+    es_index: str = DEFAULT_INDEX,
 ) -> tuple[int, list[int]]:
     """(total, ordered ids of one page) of issues matching the JQL that the actor may browse.
 
@@ -134,7 +139,7 @@ async def search(
     max_results: int | None = None,
     now: datetime | None = None,
     es: Any | None = None,
-    es_index: str = "issues",
+    es_index: str = DEFAULT_INDEX,
     exact_total: bool = False,
     trace: list[str] | None = None,
 ) -> SearchPage:
@@ -157,11 +162,16 @@ async def search(
         jql.analyze(query, catalog, context)
         raise
     limit = None if max_results is None else min(max_results, MAX_RESULTS_CAP)
-    if es is not None:
+    if es is not None and limit is not None:  # every match at once (no page) is read from PostgreSQL
         try:
             return await _search_es(es, es_index, query, catalog, scope, context, start_at, limit, exact_total)
         except NotImplementedError:
             pass  # sub-query functions: PostgreSQL answers
+        except (elasticsearch.TransportError, elasticsearch.ApiError) as exc:
+            if isinstance(exc, elasticsearch.ApiError) and exc.status != 404 and exc.status < 500:
+                raise  # a request Elasticsearch refuses is a defect here, not an outage
+            # Unreachable, failing, or without the index yet (before the indexer's first start): search stays up.
+            log.warning("search: Elasticsearch did not answer (%s); PostgreSQL answers instead", exc)
     if limit is None:
         # Every match from start_at on: the rows themselves are the count.
         few = await _few_text_matches(sql, bound)
