@@ -21,7 +21,9 @@ Neither engine stems. Known difference: PostgreSQL's parser splits a word like '
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from sqlglot import exp
@@ -52,6 +54,7 @@ from jql.catalog import (
     Catalog,
     Column,
     FieldSpec,
+    FieldType,
     FullText,
     IssueKeyStorage,
     IssueRef,
@@ -76,6 +79,38 @@ WORD_SPLIT = r"[^\p{L}\p{N}]+"
 # A page sorted first by a lookup with at most this many sort values is read one value at a time.
 MAX_SPLIT_BRANCHES = 16
 PRIORITY_SORT = Lookup("priorities", "sequence")
+
+
+# Date and date-time custom fields keep ISO text (tracker/fields/types/date.py, datetime.py): '2026-12-31', and
+# '2026-12-31T17:00:00Z' in UTC to the second. Text order is time order there, and their indexes cover the text.
+ISO_TEXT_TYPES = frozenset({FieldType.DATE, FieldType.DATETIME})
+ISO_INSTANT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def as_iso_text(node: FieldCondition) -> FieldCondition:
+    """The comparison with its dates and instants written as such a field stores them.
+
+    An instant between two whole seconds (`now()`) moves to the second that gives the same answer against
+    whole-second values: x < 12:00:00.5 is x < 12:00:01, x > 12:00:00.5 is x > 12:00:00; for = and != it keeps
+    its fraction, which equals no stored value.
+    """
+
+    def text(value: BoundValue) -> BoundValue:
+        if isinstance(value, datetime):
+            instant = value.astimezone(UTC)
+            if instant.microsecond:
+                if node.op in (CmpOp.LT, CmpOp.GTE):
+                    instant = instant.replace(microsecond=0) + timedelta(seconds=1)
+                elif node.op in (CmpOp.GT, CmpOp.LTE):
+                    instant = instant.replace(microsecond=0)
+                else:
+                    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            return instant.strftime(ISO_INSTANT)
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    return dataclasses.replace(node, values=tuple(text(v) for v in node.values))
 
 
 class SqlCompiler(HistorySql):
@@ -336,6 +371,8 @@ class SqlCompiler(HistorySql):
             return self._join_table(node, storage, alias)
         if isinstance(storage, FullText):
             return self._text_emptiness(node, storage, alias)
+        if isinstance(storage, JsonValue) and storage.sql_type is SqlType.TEXT and node.field.type in ISO_TEXT_TYPES:
+            node = as_iso_text(node)
         return self._scalar(node, self._value_expression(node.field, alias))
 
     def _scalar(self, node: FieldCondition, target: exp.Expr) -> exp.Expr:

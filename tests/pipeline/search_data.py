@@ -211,9 +211,11 @@ def comparison_queries(d: RichProject) -> list[str]:
         f"{p} AND cf[{cf['number']}] > 2",
         f"{p} AND cf[{cf['number']}] is not EMPTY ORDER BY cf[{cf['number']}]",
         f"{p} ORDER BY cf[{cf['number']}] DESC, key",
-        # Custom date and datetime fields are kept as ISO text, and PostgreSQL's SQL compares that text with a DATE
-        # or TIMESTAMPTZ literal (operator does not exist): only emptiness and ORDER BY work there so far.
         f"{p} AND cf[{cf['date']}] is not EMPTY ORDER BY cf[{cf['date']}]",
+        f"{p} AND cf[{cf['date']}] >= 2026-03-01",
+        f"{p} AND cf[{cf['date']}] < 2026-03-01",
+        f'{p} AND cf[{cf["datetime"]}] > "2026-03-01 10:00"',
+        f"{p} AND cf[{cf['datetime']}] < startOfDay()",
         f"{p} AND cf[{cf['datetime']}] is not EMPTY ORDER BY cf[{cf['datetime']}] DESC",
         f"{p} AND cf[{cf['select']}] = red",
         f"{p} AND cf[{cf['select']}] in (red, green) ORDER BY cf[{cf['select']}], key",
