@@ -348,3 +348,24 @@ async def test_with_elasticsearch_configured_search_asks_it_and_falls_back_when_
         assert "Elasticsearch did not answer" in caplog.text
         health = (await client.get("/health")).json()
         assert health["dependencies"]["elasticsearch"]["status"] == "degraded"
+
+
+def test_which_elasticsearch_failures_hand_the_search_to_postgresql():
+    """An outage falls back (unreachable, a timeout, a 5xx, no index yet); a refused request (4xx) is a defect and
+    surfaces. The exceptions are those elasticsearch-py raises, built as it builds them."""
+    import elastic_transport
+    import elasticsearch
+
+    from tracker.search.execute import es_outage
+
+    def api_error(kind: type, status: int) -> Exception:
+        node = elastic_transport.NodeConfig("http", "127.0.0.1", 9200)
+        meta = elastic_transport.ApiResponseMeta(status, "1.1", elastic_transport.HttpHeaders(), 0.01, node)
+        return kind("error", meta=meta, body={"error": {"type": "x"}})
+
+    assert es_outage(elasticsearch.ConnectionError("refused"))
+    assert es_outage(elasticsearch.ConnectionTimeout("slow"))
+    assert es_outage(api_error(elasticsearch.NotFoundError, 404))  # index_not_found_exception
+    assert es_outage(api_error(elasticsearch.ApiError, 503))
+    assert not es_outage(api_error(elasticsearch.BadRequestError, 400))
+    assert not es_outage(api_error(elasticsearch.ApiError, 409))

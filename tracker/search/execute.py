@@ -168,9 +168,8 @@ async def search(
         except NotImplementedError:
             pass  # sub-query functions: PostgreSQL answers
         except (elasticsearch.TransportError, elasticsearch.ApiError) as exc:
-            if isinstance(exc, elasticsearch.ApiError) and exc.status != 404 and exc.status < 500:
-                raise  # a request Elasticsearch refuses is a defect here, not an outage
-            # Unreachable, failing, or without the index yet (before the indexer's first start): search stays up.
+            if not es_outage(exc):
+                raise
             log.warning("search: Elasticsearch did not answer (%s); PostgreSQL answers instead", exc)
     if limit is None:
         # Every match from start_at on: the rows themselves are the count.
@@ -270,6 +269,15 @@ async def _count(sql: _Sql, select: exp.Select, limit: int | None) -> int:
         counted = counted.limit(limit, copy=False)
     count = exp.select(exp.Count(this=exp.Star())).from_(counted.subquery("matches", copy=False), copy=False)
     return int(await sql.value(count))
+
+
+def es_outage(exc: Exception) -> bool:
+    """Whether an Elasticsearch failure means it cannot answer now (unreachable, failing with a 5xx, or without
+    the index before the indexer's first start), so that PostgreSQL should; a request it refuses (4xx) is a
+    defect here and must surface."""
+    if isinstance(exc, elasticsearch.ApiError):
+        return exc.status_code == 404 or exc.status_code >= 500
+    return isinstance(exc, elasticsearch.TransportError)
 
 
 async def _search_es(
