@@ -480,3 +480,34 @@ def test_a_batch_message_is_a_json_array_of_the_events_and_a_bad_element_fails_a
     assert [json.loads(raw) for raw, _ in bad] == [{"not": "an event"}] and isinstance(bad[0][1], ValueError)
     with pytest.raises(ValueError):
         split_batch(b"[{")
+
+
+def test_a_transaction_writing_many_events_notifies_the_relay_once(pipeline_db_url: str) -> None:
+    """The relay is told that the outbox has something new, once per transaction however many events it wrote
+    (a bulk import writes tens of thousands): the notification carries nothing, and PostgreSQL folds identical
+    ones."""
+    import psycopg
+
+    from pipelines.relay import CHANNEL
+
+    with psycopg.connect(pipeline_db_url, autocommit=True) as listener, psycopg.connect(pipeline_db_url) as writer:
+        listener.execute(f"LISTEN {CHANNEL}")
+        ids = [uuid.uuid4() for _ in range(3)]
+        with writer.transaction():
+            for event_id in ids[:2]:
+                writer.execute(
+                    "INSERT INTO outbox (event_id, event_type, occurred_at, payload, sent_at)"
+                    " VALUES (%s, 'test.notify', now(), '{}', now())",
+                    (event_id,),
+                )
+            writer.execute(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload, sent_at)"
+                " VALUES (%s, 'test.notify', now(), '{}', now())",
+                (ids[2],),
+            )
+        try:
+            got = list(listener.notifies(timeout=1.0))
+        finally:
+            writer.execute("DELETE FROM outbox WHERE event_id = ANY(%s)", (ids,))
+            writer.commit()
+    assert len(got) == 1 and got[0].channel == CHANNEL
