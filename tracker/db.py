@@ -17,6 +17,19 @@ Conn = psycopg.AsyncConnection[DictRow]
 SESSION_OPTIONS = "-c timezone=UTC -c max_parallel_workers_per_gather=0"
 
 
+def one_line(sql: str) -> str:
+    """A statement with its layout collapsed to single spaces.
+
+    psycopg remembers how it converted a statement's `%(name)s` placeholders only for statements of up to
+    4,096 characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH); a longer one is parsed again on every
+    execution. For long statements run on every request, written without comments or string literals that hold
+    runs of whitespace (both would change meaning).
+    """
+    if "--" in sql:
+        raise ValueError("one_line() would turn a -- comment into the rest of the statement")
+    return " ".join(sql.split())
+
+
 async def fetch_one(conn: Conn, sql: str, params: dict[str, Any] | None = None) -> DictRow | None:
     """Run a query and return its first row, or None."""
     cur = await conn.execute(sql, params or {})

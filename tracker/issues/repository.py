@@ -1,5 +1,6 @@
 """SQL of the issues domain."""
 
+from tracker.db import one_line
 from tracker.fields.repository import FIELD_SELECT
 from tracker.permissions import GRANTS_LATERAL
 from tracker.projects.repository import PROJECT_COLUMNS
@@ -45,7 +46,7 @@ LOCK_ISSUE_BY_ID = "SELECT id FROM issues WHERE id = %(id)s FOR UPDATE"
 # priority named in the request, the users it names, the workflow the new issue starts in (with its initial
 # status), the custom fields that apply to the type in the project, and the new issue's id. A name that matches
 # nothing comes back as NULL (the caller reports it); an unknown project gives no row.
-CREATE_CONTEXT = f"""
+CREATE_CONTEXT = one_line(f"""
 SELECT {PROJECT_COLUMNS}, grants.perm_always, grants.perm_reporter, grants.perm_assignee,
        nextval('issues_id_seq') AS new_issue_id,
        row_to_json(t) AS issue_type, row_to_json(pr) AS priority,
@@ -79,7 +80,7 @@ LEFT JOIN LATERAL (
     ORDER BY pri.id LIMIT 1
 ) pr ON true
 WHERE p.key = %(key)s
-"""
+""")
 
 # A create's last round trip. INSERT_ISSUE takes the project's next number (the project row stays locked until
 # commit, so keys are gapless: a rollback gives the number back) and the history rows and the event read the key
