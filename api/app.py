@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from api import errors
 from api.observability import ObservabilityMiddleware
+from api.ratelimit import RateLimiter
 from api.routes import (
     accounts,
     agile,
@@ -39,7 +40,7 @@ from api.routes import search as search_routes
 from api.routes import workflows as workflows_routes
 from api.state import AppState, Pool
 from tracker.accounts.cache import AuthCache
-from tracker.db import SESSION_OPTIONS
+from tracker.db import SESSION_OPTIONS, fetch_val
 from tracker.search.es import elasticsearch_client
 from tracklake.bootstrap import announce_token, ensure_admin
 from tracklake.migrate import migrate
@@ -77,7 +78,14 @@ def create_app(settings: Settings, *, database_url: str | None = None) -> FastAP
         auth = AuthCache(url, ttl=settings.auth_cache_seconds)
         auth.start()
         es = elasticsearch_client(settings.elasticsearch_url) if settings.elasticsearch_url else None
-        app.state.tracklake = AppState(settings=settings, pool=pool, auth=auth, redis=redis, elasticsearch=es)
+        limiter = None
+        if settings.redis_url and settings.rate_limit:
+            async with pool.connection() as conn:
+                instance = await fetch_val(conn, "SELECT stamp FROM cache_stamps WHERE scope = 'instance'")
+            limiter = RateLimiter(settings.redis_url, settings.rate_limit, namespace=str(instance))
+        app.state.tracklake = AppState(
+            settings=settings, pool=pool, auth=auth, redis=redis, rate_limiter=limiter, elasticsearch=es
+        )
         pipeline = None
         if settings.pipeline_in_process and not settings.rabbitmq_url:
             # No broker: the relay and consumers run here (docs/pipeline.md); with one, `tracklake worker` runs them.

@@ -56,9 +56,12 @@ def parse_credentials(header: str | None) -> tuple[str, str | None]:
 async def current_actor(request: Request, conn: DB, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The user the request's credentials belong to; anything else is 401."""
     token, username = parse_credentials(authorization)
-    actor = await app_state(request).auth.authenticate(conn, token, username)
+    state = app_state(request)
+    actor = await state.auth.authenticate(conn, token, username)
     if actor is None:
         raise Unauthorized("Invalid or revoked credentials")
+    if state.rate_limiter is not None:
+        await state.rate_limiter.check(actor.id)
     return actor
 
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from api.responses import problem
 from jql import JqlError
-from tracker.errors import TrackerError, Unauthorized, VersionConflict
+from tracker.errors import RateLimited, TrackerError, Unauthorized, VersionConflict
 
 log = logging.getLogger("tracklake.api")
 
@@ -30,6 +30,8 @@ async def tracker_error(request: Request, exc: Exception) -> Response:
     )
     if isinstance(exc, VersionConflict):
         headers = {"ETag": f'"{exc.extra["current_version"]}"'}
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
     return problem(exc.status, exc.code, exc.message, errors=exc.errors or None, headers=headers, **exc.extra)
 
 

@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 
+from api.ratelimit import RateLimiter
 from tracker.accounts.cache import AuthCache
 from tracklake.settings import Settings
 
@@ -21,5 +22,6 @@ class AppState:
     pool: Pool
     auth: AuthCache
     redis: Any | None = None
+    rate_limiter: RateLimiter | None = None  # with TRACKLAKE_REDIS_URL and a TRACKLAKE_RATE_LIMIT
     elasticsearch: Any | None = None  # with TRACKLAKE_ELASTICSEARCH_URL: JQL search pages are read from it
     extras: dict[str, Any] = field(default_factory=dict)

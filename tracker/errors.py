@@ -51,6 +51,13 @@ class AlreadyExists(Conflict):
     code = "already_exists"
 
 
+class RateLimited(TrackerError):
+    """Too many requests: `retry_after` seconds until one is allowed again."""
+
+    code = "rate_limited"
+    status = 429
+
+
 class TransitionNotAllowed(TrackerError):
     code = "transition_not_allowed"
     status = 409

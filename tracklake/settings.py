@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 20
     max_body_bytes: int = Field(default=1_048_576, description="requests larger than this get 413")
+    rate_limit: str = Field(
+        default="6000/minute;200/second",
+        description="requests per user with REDIS_URL, in the notation of the `limits` library; empty: no limit",
+    )
     auth_cache_seconds: float = Field(
         default=30.0, ge=0, description="how long a process remembers an authenticated token; 0: look up every time"
     )
@@ -71,6 +75,19 @@ class Settings(BaseSettings):
     scheduler_refresh_warehouse: bool = Field(
         default=True, description="refresh the warehouse before running due exports, so they show recent changes"
     )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """A limit that does not parse fails at start, not at the first request."""
+        if value.strip():
+            from limits import parse_many
+
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a rate limit like '6000/minute;200/second'") from None
+        return value.strip()
 
     @property
     def warehouse_dir(self) -> Path:
