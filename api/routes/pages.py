@@ -399,6 +399,12 @@ async def board_dashboard(board_id: int, request: Request, conn: DB) -> Response
         _panel(name, reports.REGISTRY[name].title, outcome, params)
         for (name, params), outcome in zip(jobs, outcomes, strict=True)
     ]
+    # An invalid filter (the form's JQL, or the board's own) fails every panel alike: say it once, under the
+    # controls, instead of once per panel.
+    error = None
+    if outcomes and all(isinstance(o, reports.JqlReportError) for o in outcomes):
+        error = "; ".join(dict.fromkeys(o.message for o in outcomes if isinstance(o, reports.JqlReportError)))
+        panels = []
     form_fields = [
         _control("jql", {"title": "JQL", "description": "JQL filter ANDed with the board's"}, raw.get("jql"), False)
     ]
@@ -411,12 +417,13 @@ async def board_dashboard(board_id: int, request: Request, conn: DB) -> Response
     columns = await board_columns(conn, board_id)
     return page(
         "board.html",
-        200,
+        200 if error is None else 400,
         viewer,
         title=f"{board['name']} dashboard",
         board={"id": board_id, "name": board["name"], "type": board["type"], "columns": columns},
         form={"action": f"/reports/boards/{board_id}", "fields": form_fields},
         notice=notice,
+        error=error,
         panels=panels,
         links={name: _url(f"/reports/{name}", params) for name, params in jobs},
         exports={name: _export_links(name, params) for name, params in jobs},

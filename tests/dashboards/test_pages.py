@@ -143,6 +143,10 @@ async def test_report_errors_are_shown_with_their_status(client: httpx.AsyncClie
     assert bad.status_code == 422 and 'role="alert"' in bad.text
     jql = await client.get("/reports/statistics", params={"field": "status", "jql": "status = = x"})
     assert jql.status_code == 400 and 'role="alert"' in jql.text
+    # On a board's dashboard a bad filter fails every panel alike: it is said once, with the position.
+    board_jql = await client.get(f"/reports/boards/{dataset['scrum']['id']}", params={"jql": "statuss = Done"})
+    assert board_jql.status_code == 400 and board_jql.text.count('role="alert"') == 1
+    assert "Did you mean 'status'" in htmllib.unescape(board_jql.text) and 'data-report="' not in board_jql.text
     missing_board = await client.get("/reports/boards/987654321")
     assert missing_board.status_code == 404
     extra = await client.get("/reports/statistics", params={"field": "status", "colour": "red"})
