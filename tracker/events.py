@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.db import Conn
+
+if TYPE_CHECKING:
+    from tracker.accounts.models import Actor
 
 EventType = Literal[
     "issue.created",
@@ -82,6 +86,25 @@ class Event(BaseModel):
     changes: list[Change] = []
     issue: dict[str, Any] | None = None
     data: dict[str, Any] = {}
+
+    @classmethod
+    def about_issue(
+        cls, event_type: str, row: Mapping[str, Any], /, *, actor: Actor | None, at: datetime, **fields: Any
+    ) -> Event:
+        """A new event about an issue `row` (its id, key, project_key and version), made by `actor` at `at`;
+        `fields` are the event's other fields (changes, the issue snapshot, data)."""
+        return cls(
+            event_id=uuid.uuid4(),
+            type=event_type,
+            occurred_at=at,
+            actor=actor.username if actor else None,
+            actor_id=actor.id if actor else None,
+            issue_id=row["id"],
+            issue_key=row["key"],
+            project_key=row["project_key"],
+            version=row["version"],
+            **fields,
+        )
 
     @property
     def imported(self) -> bool:

@@ -8,7 +8,6 @@ history row, no new `version` (the event carries the current one), and nobody is
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from psycopg.rows import DictRow
@@ -55,18 +54,8 @@ async def _target(conn: Conn, actor: Actor, issue: DictRow, username: str | None
 
 async def _record(conn: Conn, actor: Actor, event_type: str, issue: DictRow, user: DictRow) -> None:
     """The watcher event of the issue, with the issue's current version (watching does not change the issue)."""
-    event = Event(
-        event_id=uuid.uuid4(),
-        type=event_type,
-        occurred_at=datetime.now(UTC),
-        actor=actor.username,
-        actor_id=actor.id,
-        issue_id=issue["id"],
-        issue_key=issue["key"],
-        project_key=issue["project_key"],
-        version=issue["version"],
-        data={"watcher": {"id": user["id"], "username": user["username"]}},
-    )
+    watcher = {"id": user["id"], "username": user["username"]}
+    event = Event.about_issue(event_type, issue, actor=actor, at=datetime.now(UTC), data={"watcher": watcher})
     await record_event(conn, event)
 
 

@@ -309,20 +309,7 @@ async def record_change(
     `new_issue`: the change creates the issue, whose key is given by the INSERT_ISSUE sent just before; the
     history rows and the event read it from the row (the returned Event still holds the placeholder key).
     """
-    event = Event(
-        event_id=uuid.uuid4(),
-        type=event_type,
-        occurred_at=at,
-        actor=actor.username if actor else None,
-        actor_id=actor.id if actor else None,
-        issue_id=issue["id"],
-        issue_key=issue["key"],
-        project_key=issue["project_key"],
-        version=issue["version"],
-        changes=changes,
-        issue=snapshot,
-        data=data or {},
-    )
+    event = Event.about_issue(event_type, issue, actor=actor, at=at, changes=changes, issue=snapshot, data=data or {})
     await write_history(
         conn, issue, changes, actor=actor, change_id=event.event_id, at=at, is_create=is_create, new_issue=new_issue
     )

@@ -5,7 +5,6 @@ and the second one then sees the new status."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -279,19 +278,6 @@ async def _effects(
         await add_comment_to(conn, actor, row, body)
         row = await load_issue(conn, row["id"])
     for event_type in ctx.events:
-        await record_event(
-            conn,
-            Event(
-                event_id=uuid.uuid4(),
-                type=event_type,
-                occurred_at=now(),
-                actor=actor.username,
-                actor_id=actor.id,
-                issue_id=row["id"],
-                issue_key=row["key"],
-                project_key=row["project_key"],
-                version=row["version"],
-                data={"transition": info, "fired_by": "workflow"},
-            ),
-        )
+        data = {"transition": info, "fired_by": "workflow"}
+        await record_event(conn, Event.about_issue(event_type, row, actor=actor, at=now(), data=data))
     return row
