@@ -1,5 +1,5 @@
 """Per-user request limits, counted in Redis: with TRACKLAKE_REDIS_URL, each user may make at most
-TRACKLAKE_RATE_LIMIT requests (limits' notation, e.g. "1200/minute;50/second"; empty: no limit).
+TRACKLAKE_RATE_LIMIT requests (limits' notation, by default "6000/minute;200/second"; empty: no limit).
 
 Counting is shared by every API process that uses the same Redis and database (keys carry the database's random
 instance id, so two trackers on one Redis never count each other's users). A sliding window counter (the `limits`
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 class RateLimiter:
     def __init__(self, redis_url: str, limit: str, namespace: str) -> None:
         self.items: list[RateLimitItem] = parse_many(limit)
-        self.limit = limit
         self.storage = RedisStorage(
             "async+" + redis_url, implementation="redispy", key_prefix=f"tracklake:{namespace}:rate"
         )

@@ -27,14 +27,9 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-async def authenticate(conn: Conn, token: str, username: str | None = None) -> Actor | None:
-    """The active user owning this unrevoked token (and matching `username` for Basic auth), or None."""
-    actor = await authenticate_digest(conn, hash_token(token))
-    return actor if actor is not None and username in (None, actor.username) else None
-
-
 async def authenticate_digest(conn: Conn, token_hash: str) -> Actor | None:
-    """The active user owning the unrevoked token with this digest (see `hash_token`), or None."""
+    """The active user owning the unrevoked token with this digest (see `hash_token`), or None. Requests
+    authenticate through tracker/accounts/cache.py, which calls this for tokens it has not seen lately."""
     row = await fetch_one(conn, sql.AUTHENTICATE, {"token_hash": token_hash})
     return None if row is None else Actor.from_row(row)
 

@@ -66,7 +66,8 @@ class AuthCache:
         self._entries.clear()
 
     async def authenticate(self, conn: Conn, token: str, username: str | None = None) -> Actor | None:
-        """As `tracker.accounts.actions.authenticate`, from memory when the token was seen lately."""
+        """The active user owning this unrevoked token (and matching `username` for Basic auth), or None; from
+        memory when the token was seen lately."""
         digest = hash_token(token)
         actor = self._entries.get(digest) if self.active else None
         if actor is None:
