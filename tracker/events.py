@@ -26,6 +26,8 @@ EventType = Literal[
     "comment.deleted",
     "watcher.added",
     "watcher.removed",
+    "project.updated",
+    "user.updated",
     "sprint.created",
     "sprint.started",
     "sprint.closed",
@@ -88,17 +90,27 @@ class Event(BaseModel):
     data: dict[str, Any] = {}
 
     @classmethod
-    def about_issue(
-        cls, event_type: str, row: Mapping[str, Any], /, *, actor: Actor | None, at: datetime, **fields: Any
-    ) -> Event:
-        """A new event about an issue `row` (its id, key, project_key and version), made by `actor` at `at`;
-        `fields` are the event's other fields (changes, the issue snapshot, data)."""
+    def new(cls, event_type: str, *, actor: Actor | None, at: datetime, **fields: Any) -> Event:
+        """A new event made by `actor` at `at`; `fields` are its other fields (issue, project, changes, data)."""
         return cls(
             event_id=uuid.uuid4(),
             type=event_type,
             occurred_at=at,
             actor=actor.username if actor else None,
             actor_id=actor.id if actor else None,
+            **fields,
+        )
+
+    @classmethod
+    def about_issue(
+        cls, event_type: str, row: Mapping[str, Any], /, *, actor: Actor | None, at: datetime, **fields: Any
+    ) -> Event:
+        """A new event about an issue `row` (its id, key, project_key and version), made by `actor` at `at`;
+        `fields` are the event's other fields (changes, the issue snapshot, data)."""
+        return cls.new(
+            event_type,
+            actor=actor,
+            at=at,
             issue_id=row["id"],
             issue_key=row["key"],
             project_key=row["project_key"],

@@ -4,8 +4,8 @@ An event says *which* issue changed; the document is always built from the issue
 (the source of truth) and indexed with `version_type=external_gte` and the row's `version`, so a stale or replayed
 event can never put back an older version (Elasticsearch answers 409, which counts as done). Equal versions are
 accepted: some changes reach the document without bumping the issue's version — a watcher added or removed
-(`watcher.*` events), a sprint or component renamed (its name is a sort key; `RENAMES` finds the issues to
-re-index in PostgreSQL). A deleted issue is deleted with version + 1 (the delete event carries the last version
+(`watcher.*` events), a sprint, component, project or user renamed (its name is a sort key; `RENAMES` finds the
+issues to re-index in PostgreSQL). A deleted issue is deleted with version + 1 (the delete event carries the last version
 the issue had).
 """
 
@@ -116,33 +116,42 @@ def document(
 INDEX_VERSION_TYPE = "external_gte"
 # Issues re-indexed per bulk request (and read from PostgreSQL per round).
 PAGE = 500
-# Events about a sprint or component whose name documents hold (for ORDER BY sprint / component): the key of the
-# item in the event's data, and the issues that hold its name. Filters never read names (the catalog resolves them
-# to ids before compiling). Versions need nothing: documents hold their ids and sequences, and a version's
-# sequence never changes.
-RENAMES: dict[str, tuple[str, str]] = {
-    "sprint.updated": ("sprint", "SELECT issue_id FROM issue_sprints WHERE sprint_id = %(id)s"),
-    "component.updated": ("component", "SELECT issue_id FROM issue_components WHERE component_id = %(id)s"),
+# Events about what documents hold the name of (a sprint, component, project or user, for ORDER BY sprint /
+# component / project / assignee / reporter): the key of the item in the event's data, the issues that hold its
+# name, and the entry of the event's `changes` that says the name changed (None: the event does not say what
+# changed). Filters never read names (the catalog resolves them to ids before compiling). Versions need nothing:
+# documents hold their ids and sequences, and a version's sequence never changes.
+RENAMES: dict[str, tuple[str, str, str | None]] = {
+    "sprint.updated": ("sprint", "SELECT issue_id FROM issue_sprints WHERE sprint_id = %(id)s", "name"),
+    "component.updated": ("component", "SELECT issue_id FROM issue_components WHERE component_id = %(id)s", None),
+    "project.updated": ("project", "SELECT id AS issue_id FROM issues WHERE project_id = %(id)s", "name"),
+    "user.updated": (
+        "user",
+        "SELECT id AS issue_id FROM issues WHERE assignee_id = %(id)s"
+        " UNION SELECT id FROM issues WHERE reporter_id = %(id)s",
+        "display_name",
+    ),
 }
 
 
 def renamed_item(event: Event) -> tuple[str, int] | None:
-    """(select of the issues holding its name, item id) for an event that may rename a sprint or component."""
+    """(select of the issues holding its name, item id) for an event that may rename what documents name: a sprint,
+    component, project or user (display name)."""
     rename = RENAMES.get(event.type)
     if rename is None:
         return None
-    subject, select = rename
+    subject, select, name_field = rename
     item = event.data.get(subject)
     if not isinstance(item, dict) or not isinstance(item.get("id"), int):
         return None
     changes = event.data.get("changes")
-    if event.type == "sprint.updated" and isinstance(changes, dict) and "name" not in changes:
-        return None  # only the goal or dates changed (sprint events list what changed; component events do not)
+    if name_field is not None and isinstance(changes, dict | list) and name_field not in changes:
+        return None  # something else changed (a sprint's goal, a user's e-mail): documents hold nothing of it
     return select, item["id"]
 
 
 async def renamed_issue_ids(conn: Conn, events: Sequence[Event]) -> set[int]:
-    """Issues whose documents hold the name of a sprint or component the events may have renamed."""
+    """Issues whose documents hold the name of a sprint, component, project or user the events may have renamed."""
     found: set[int] = set()
     for select, item_id in {r for e in events if (r := renamed_item(e)) is not None}:
         found.update(r["issue_id"] for r in await fetch_all(conn, select, {"id": item_id}))

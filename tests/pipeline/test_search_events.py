@@ -1,6 +1,6 @@
 """Changes that reach search documents without a new issue version: watchers (an event of their own, which no
-consumer mistakes for a change of the issue) and renamed sprints and components (the indexer re-indexes the issues
-holding the name)."""
+consumer mistakes for a change of the issue) and renamed sprints, components, projects and users (the indexer
+re-indexes the issues holding the name)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,50 @@ async def test_renaming_a_sprint_or_component_re_indexes_the_issues_holding_its_
     _, docs = await load_documents(pdb, [in_sprint["id"], in_component["id"]])
     assert docs[in_sprint["id"]]["sprint_names"] == ["Alpha"]
     assert docs[in_component["id"]]["component_names"] == ["alpha"]
+
+
+async def test_renaming_a_project_or_a_user_writes_an_event_and_re_indexes_the_issues_showing_the_name(
+    padmin: httpx.AsyncClient, pproject: dict[str, Any], pmake_user: Any, pdb: psycopg.AsyncConnection[Any]
+) -> None:
+    key = pproject["key"]
+    alice, _ = await pmake_user()
+    bob, _ = await pmake_user()
+    body = {"project": key, "type": "Task", "summary": "s"}
+    assigned = await ok(await padmin.post("/api/v1/issues", json={**body, "assignee": alice}))
+    reported = await ok(await padmin.post("/api/v1/issues", json={**body, "reporter": alice}))
+    other = await ok(await padmin.post("/api/v1/issues", json={**body, "assignee": bob}))
+    alice_id = await _one(pdb, "SELECT id FROM users WHERE username = %s", alice)
+
+    def last(event_type: str) -> Any:
+        return _one(pdb, "SELECT payload FROM outbox WHERE event_type = %s ORDER BY id DESC LIMIT 1", event_type)
+
+    # A project: only a change of its name re-indexes its issues (documents hold the name, for ORDER BY project).
+    await ok(await padmin.patch(f"/api/v1/projects/{key}", json={"description": "about"}))
+    described = Event.model_validate(await last("project.updated"))
+    assert described.project_key == key and described.data["changes"] == ["description"]
+    assert await renamed_issue_ids(pdb, [described]) == set()
+    await ok(await padmin.patch(f"/api/v1/projects/{key}", json={"name": "Renamed project"}))
+    renamed = Event.model_validate(await last("project.updated"))
+    assert renamed.data["project"]["name"] == "Renamed project" and renamed.data["changes"] == ["name"]
+    assert await renamed_issue_ids(pdb, [renamed]) == {assigned["id"], reported["id"], other["id"]}
+    count = "SELECT count(*) FROM outbox WHERE event_type = 'project.updated' AND project_key = %s"
+    await ok(await padmin.patch(f"/api/v1/projects/{key}", json={"name": "Renamed project"}))
+    assert await _one(pdb, count, key) == 2  # nothing changed: no event
+
+    # A user: a new display name re-indexes the issues they are assignee or reporter of; an e-mail change does not
+    # (and the address is not in the event).
+    await ok(await padmin.patch(f"/api/v1/users/{alice}", json={"email": "alice@example.invalid"}))
+    mailed = Event.model_validate(await last("user.updated"))
+    assert mailed.data["user"]["id"] == alice_id and mailed.data["changes"] == ["email"]
+    assert "example.invalid" not in mailed.model_dump_json()
+    assert await renamed_issue_ids(pdb, [mailed]) == set()
+    await ok(await padmin.patch(f"/api/v1/users/{alice}", json={"display_name": "Alice Renamed"}))
+    shown = Event.model_validate(await last("user.updated"))
+    assert shown.data["user"]["display_name"] == "Alice Renamed"
+    assert await renamed_issue_ids(pdb, [shown]) == {assigned["id"], reported["id"]}
+    _, docs = await load_documents(pdb, [assigned["id"], reported["id"]])
+    assert docs[assigned["id"]]["assignee_name"] == "Alice Renamed"
+    assert docs[reported["id"]]["reporter_name"] == "Alice Renamed" and docs[assigned["id"]]["project_name"] == (
+        "Renamed project"
+    )
+    assert {"project.updated", "user.updated"} <= EVENT_TYPES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -13,6 +14,7 @@ from tracker.accounts import repository as sql
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_one
 from tracker.errors import AlreadyExists, Forbidden, NotFound, ValidationError
+from tracker.events import Event, record_event
 
 TOKEN_PREFIX = "tlk_"
 
@@ -95,10 +97,17 @@ async def do_create_user(
 async def do_update_user(conn: Conn, actor: Actor, username: str, changes: dict[str, Any]) -> DictRow:
     """Change a user's display name, email, active or admin flag (admins only)."""
     require_admin(actor)
+    before = await get_user(conn, username)
     params = {"display_name": None, "email": None, "active": None, "is_admin": None, **changes}
     row = await fetch_one(conn, sql.UPDATE_USER, {**params, "username": username})
-    if row is None:
-        raise NotFound(f"User '{username}' does not exist")
+    assert row is not None  # the row `before` was read from, in this transaction
+    changed = [f for f in ("display_name", "email", "active", "is_admin") if row[f] != before[f]]
+    if changed:
+        # For webhooks (names of the fields only: no e-mail address leaves), and for the search index, whose
+        # documents hold assignees' and reporters' display names (ORDER BY assignee).
+        user = {"id": row["id"], "username": row["username"], "display_name": row["display_name"]}
+        event = Event.new("user.updated", actor=actor, at=datetime.now(UTC), data={"user": user, "changes": changed})
+        await record_event(conn, event)
     return row
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -104,15 +103,7 @@ async def record_agile_event(
     data: dict[str, Any],
 ) -> Event:
     """An event about a board, sprint, version or component (not about one issue), written to the outbox."""
-    event = Event(
-        event_id=uuid.uuid4(),
-        type=event_type,
-        occurred_at=at,
-        actor=actor.username if actor else None,
-        actor_id=actor.id if actor else None,
-        project_key=project_key,
-        data=data,
-    )
+    event = Event.new(event_type, actor=actor, at=at, project_key=project_key, data=data)
     await record_event(conn, event)
     return event
 

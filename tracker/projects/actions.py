@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -11,6 +12,7 @@ from tracker.accounts.actions import get_user
 from tracker.accounts.models import Actor
 from tracker.db import Conn, fetch_all, fetch_one, fetch_val
 from tracker.errors import AlreadyExists, NotFound, ValidationError
+from tracker.events import Event, record_event
 from tracker.permissions import (
     Permission,
     ProjectGrants,
@@ -139,6 +141,17 @@ async def do_update_project(conn: Conn, actor: Actor, key: str, changes: dict[st
     )
     row = await fetch_one(conn, sql.SELECT_PROJECT_BY_ID, {"id": project["id"]})
     assert row is not None
+    changed = [f for f in ("name", "description", "lead_id") if row[f] != project[f]]
+    if changed:
+        # For webhooks, and for the search index, whose documents hold the project's name (ORDER BY project).
+        event = Event.new(
+            "project.updated",
+            actor=actor,
+            at=datetime.now(UTC),
+            project_key=row["key"],
+            data={"project": {"id": row["id"], "key": row["key"], "name": row["name"]}, "changes": changed},
+        )
+        await record_event(conn, event)
     return row
 
 
