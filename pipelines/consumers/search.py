@@ -253,6 +253,10 @@ class SearchIndexer:
         self.es = es
         self.database_url = database_url
         self.index = index
+        # The index is created (or its mapping brought up to date) before the first bulk request: left to
+        # Elasticsearch, a first `index` operation would create it with a guessed mapping (no analyzer, no nested
+        # history), which JQL cannot search.
+        self.index_ready = False
 
     async def apply(self, events: Sequence[Event], token: str) -> None:
         named = {e.issue_id for e in events if e.issue_id is not None}
@@ -268,6 +272,9 @@ class SearchIndexer:
 
     async def _bulk(self, actions: Sequence[Mapping[str, Any]]) -> None:
         if actions:
+            if not self.index_ready:
+                await ensure_index(self.es, self.index)
+                self.index_ready = True
             response = await self.es.bulk(operations=to_bulk_body(actions), refresh=False)
             if response.get("errors") and (failed := bulk_errors(response)):
                 raise RuntimeError(f"{len(failed)} bulk item(s) failed, first: {failed[0]}")
@@ -277,10 +284,21 @@ class SearchIndexer:
 
 
 async def ensure_index(es: Any, index: str = DEFAULT_INDEX) -> bool:
-    """Create the issue index with its mapping when missing; True when created."""
+    """Create the issue index with its settings and mapping when missing (True), or bring the mapping of an
+    existing one up to date (False): new properties such as `rank`, and the custom field groups' `dynamic`, can be
+    added to a live index. A change Elasticsearch cannot make in place fails here: then delete the index and run
+    `tracklake search reindex`."""
+    body = index_body()
     if await es.indices.exists(index=index):
+        mappings = body["mappings"]
+        await es.indices.put_mapping(
+            index=index,
+            dynamic=mappings["dynamic"],
+            dynamic_templates=mappings["dynamic_templates"],
+            properties=mappings["properties"],
+        )
         return False
-    await es.indices.create(index=index, **index_body())
+    await es.indices.create(index=index, **body)
     return True
 
 

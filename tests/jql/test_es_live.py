@@ -121,3 +121,18 @@ async def _outbox_since(db: psycopg.AsyncConnection[Any], project_key: str, skip
         "SELECT payload FROM outbox WHERE project_key = %s ORDER BY id OFFSET %s", (project_key, skip)
     )
     return [Event.model_validate(r["payload"]) for r in await cur.fetchall()]
+
+
+async def test_the_indexer_creates_its_index_with_the_mapping_before_writing(
+    admin: httpx.AsyncClient, make_user: Any, db: psycopg.AsyncConnection[Any], database_url: str, es: Any, index: str
+) -> None:
+    """Left to Elasticsearch, the first bulk `index` would create the index with a guessed mapping."""
+    data = await build_rich_project(admin, make_user)
+    events = await _outbox_since(db, data.key, 0)
+    await SearchIndexer(es, database_url, index).apply(events[:5], "live")
+    mapping = (await es.indices.get_mapping(index=index))[index]["mappings"]
+    assert mapping["dynamic"] == "strict"
+    assert mapping["properties"]["rank"]["type"] == "keyword"
+    assert mapping["properties"]["history"]["type"] == "nested"
+    # A second indexer on the existing index brings its mapping up to date (nothing to change here) and writes.
+    await SearchIndexer(es, database_url, index).apply(events[5:10], "live")
