@@ -223,24 +223,24 @@ class SqlCompiler(HistorySql):
         shift = 1 if first.descending else 0
         values = [(position + shift, i) for position, rank in enumerate(ranks) for i, r in domain if r == rank]
         empty_position = 0 if first.descending else len(ranks)
-        rest_count = 0
+        # The remaining keys, built once: each branch sorts by (and projects) copies of them, the outer query
+        # takes their directions.
+        rest = self.order_by(keys[1:], "i", default=False)
 
         def branch(value_condition: exp.Expr, position: exp.Expr) -> exp.Select:
-            nonlocal rest_count
-            rest = self.order_by(keys[1:], "i", default=False)
-            rest_count = len(rest)
+            terms = [term.copy() for term in rest]
             part = self._filtered(columns, and_(condition.copy(), value_condition), "i")
             part = part.select(
                 position.as_("tl_branch"),
-                *(term.this.copy().as_(f"tl_sort{n}") for n, term in enumerate(rest)),
+                *(term.this.copy().as_(f"tl_sort{n}") for n, term in enumerate(terms)),
                 copy=False,
             )
-            return part.order_by(*rest, copy=False).limit(offset + limit, copy=False)
+            return part.order_by(*terms, copy=False).limit(offset + limit, copy=False)
 
         value = col("i", storage.column)
         per_value = branch(exp.EQ(this=value, expression=col("tl_values", "tl_value")), col("tl_values", "tl_branch"))
         lateral = exp.Lateral(this=per_value.subquery(copy=False), alias=exp.TableAlias(this=exp.to_identifier("b")))
-        names = [*columns, "tl_branch", *(f"tl_sort{n}" for n in range(rest_count))]  # as `branch` projects
+        names = [*columns, "tl_branch", *(f"tl_sort{n}" for n in range(len(rest)))]  # as `branch` projects
         valued = (
             exp.select(*(col("b", n) for n in names))
             .from_(exp.values(values, alias="tl_values", columns=["tl_branch", "tl_value"]), copy=False)
@@ -248,7 +248,6 @@ class SqlCompiler(HistorySql):
         )
         empty = branch(exp.Is(this=value.copy(), expression=exp.Null()), exp.Literal.number(empty_position))
         union = exp.union(valued, empty.subquery(copy=False), distinct=False, copy=False)
-        rest = self.order_by(keys[1:], "i", default=False)  # only for each key's direction
         outer = exp.select(*(col("tl_page", c) for c in columns)).from_(
             exp.Subquery(this=union, alias="tl_page"), copy=False
         )
