@@ -135,4 +135,8 @@ async def test_the_indexer_creates_its_index_with_the_mapping_before_writing(
     assert mapping["properties"]["rank"]["type"] == "keyword"
     assert mapping["properties"]["history"]["type"] == "nested"
     # A second indexer on the existing index brings its mapping up to date (nothing to change here) and writes.
+    await es.indices.refresh(index=index)
+    before = (await es.count(index=index))["count"]
     await SearchIndexer(es, database_url, index).apply(events[5:10], "live")
+    await es.indices.refresh(index=index)
+    assert before > 0 and (await es.count(index=index))["count"] >= before
